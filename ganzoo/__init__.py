@@ -1,0 +1,58 @@
+"""ganzoo: a pluggable GAN zoo for PyTorch.
+
+The public API, for scripts, notebooks and plugins::
+
+    import ganzoo
+    result = ganzoo.train("gan", "mnist", epochs=5, data_root="data")
+    zoo = ganzoo.get_zoo()            # the registries: zoo.models, zoo.losses, ...
+
+Plugins implement the hooks of :mod:`ganzoo.hookspecs`, marked with :data:`hookimpl`.
+Heavy modules (torch, the engine) are imported on first use, so ``import ganzoo`` and
+``ganzoo --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.plugins import get_zoo, register_plugin, unregister_plugin
+from ganzoo.recipes import ModelRecipe
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from ganzoo.conditioning import Conditioning
+    from ganzoo.config import TrainConfig
+    from ganzoo.data import DatasetSpec
+    from ganzoo.engine import Trainer, TrainResult, train
+    from ganzoo.losses import GANLoss
+    from ganzoo.models import ArchitectureSpec
+    from ganzoo.sampling import load_generator, sample
+
+_LAZY = {
+    "ArchitectureSpec": "ganzoo.models",
+    "Conditioning": "ganzoo.conditioning",
+    "DatasetSpec": "ganzoo.data",
+    "GANLoss": "ganzoo.losses",
+    "TrainConfig": "ganzoo.config",
+    "Trainer": "ganzoo.engine",
+    "TrainResult": "ganzoo.engine",
+    "train": "ganzoo.engine",
+    "load_generator": "ganzoo.sampling",
+    "sample": "ganzoo.sampling",
+}
+
+__all__ = [
+    "ArchitectureSpec", "Conditioning", "DatasetSpec", "GANLoss", "ModelRecipe", "TrainConfig",
+    "TrainResult", "Trainer", "__version__", "get_zoo", "hookimpl", "load_generator",
+    "register_plugin", "sample", "train", "unregister_plugin",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")

@@ -1,0 +1,115 @@
+"""Checkpoints: written atomically, read without executing anything.
+
+A checkpoint is a plain dictionary of tensors and Python values, so it loads with
+``torch.load(path, weights_only=True)``: opening a checkpoint never runs code from it.
+Writes go to a temporary file in the same folder, are flushed and fsync'ed, then renamed
+over the target, so a crash or a full disk never leaves a half-written checkpoint where
+a complete one was. The ``latest`` pointer file is replaced the same way, after the
+checkpoint it names is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganzoo.errors import CheckpointError
+
+FORMAT_VERSION = 1
+CHECKPOINT_DIR = "checkpoints"
+LATEST_POINTER = "latest"
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    _atomic_write(path, lambda handle: handle.write(data))
+
+
+def save_checkpoint(state: dict[str, Any], run_dir: Path, name: str, keep: int = 2) -> Path:
+    """Write ``state`` to ``run_dir/checkpoints/name`` atomically, point ``latest`` at it,
+    and delete older checkpoints beyond the ``keep`` most recent."""
+    directory = Path(run_dir) / CHECKPOINT_DIR
+    path = directory / name
+    _atomic_write(path, lambda handle: torch.save(state, handle))
+    atomic_write_bytes(directory / LATEST_POINTER, (name + "\n").encode())
+    checkpoints = sorted(p for p in directory.glob("*.pt") if p.name != name)
+    for old in checkpoints[: max(0, len(checkpoints) - (keep - 1))]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The checkpoint named by ``run_dir/checkpoints/latest``, or ``None`` if there is none."""
+    pointer = Path(run_dir) / CHECKPOINT_DIR / LATEST_POINTER
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text().strip()
+    path = pointer.parent / name
+    return path if name and path.is_file() else None
+
+
+def find_checkpoint(path: Path | str) -> Path:
+    """A checkpoint file, given either the file itself or a run directory."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        found = latest_checkpoint(path)
+        if found is None:
+            raise CheckpointError(f"{path} holds no checkpoint (expected {path / CHECKPOINT_DIR / LATEST_POINTER})")
+        return found
+    if not path.is_file():
+        raise CheckpointError(f"no such run directory or checkpoint file: {path}")
+    return path
+
+
+def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint (file or run directory) with ``weights_only=True``.
+
+    Truncated, corrupted and foreign files raise :class:`CheckpointError` naming the file.
+    """
+    file = find_checkpoint(path)
+    try:
+        state = torch.load(file, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise CheckpointError(f"cannot read checkpoint {file}: it is truncated, corrupted or not a ganzoo checkpoint ({reason})") from error
+    if not isinstance(state, dict) or "format_version" not in state or "config" not in state:
+        raise CheckpointError(f"{file} is not a ganzoo checkpoint")
+    if state["format_version"] > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{file} was written by a newer ganzoo (checkpoint format {state['format_version']}, "
+            f"this version reads up to {FORMAT_VERSION}); upgrade ganzoo"
+        )
+    state["path"] = str(file)
+    return state

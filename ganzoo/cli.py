@@ -1,0 +1,288 @@
+"""The ``ganzoo`` command line (click), with rich output.
+
+User errors (bad option values, unknown names, missing data, unusable checkpoints) are
+printed as one line on stderr with a non-zero exit code: 2 for a bad value on the command
+line, 1 for the rest. Only bugs get a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ganzoo import __version__, plugins
+from ganzoo.errors import GanzooError
+
+console = Console()
+err_console = Console(stderr=True)
+
+LIST_KINDS = ("models", "generators", "discriminators", "losses", "conditioning", "datasets")
+
+
+class RegistryName(click.ParamType):
+    """A name from one registry; unknown names fail with the list and a suggestion."""
+
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+        self.name = attribute
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        registry = getattr(plugins.get_zoo(), self.attribute)
+        if value not in registry:
+            self.fail(registry.unknown_message(value), param, ctx)
+        return value
+
+
+def _warn_plugin_failures() -> None:
+    for failure in plugins.get_zoo().failures:
+        err_console.print(f"[yellow]warning:[/] {escape(str(failure))}", highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ganzoo")
+def cli() -> None:
+    """ganzoo: a pluggable GAN zoo for PyTorch.
+
+    \b
+    Train:      ganzoo run gan --dataset mnist
+    Sample:     ganzoo sample runs/gan-mnist --n 64 --out digits.png
+    The zoo:    ganzoo list models    /    ganzoo plugins
+
+    Plugins installed in the same environment (entry-point group 'ganzoo') add models,
+    losses, conditioning strategies and datasets to every command.
+    """
+
+
+# --- run -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("model", type=RegistryName("models"))
+@click.option("--dataset", "-d", type=RegistryName("datasets"), default="mnist", show_default=True,
+              help="Dataset to train on (see 'ganzoo list datasets').")
+@click.option("--epochs", type=click.IntRange(min=1), help="Passes over the training set. [recipe: 20]")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Real images per discriminator step.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam learning rate for G and D.")
+@click.option("--betas", type=click.FloatRange(0, 1, max_open=True), nargs=2, default=None,
+              help="Adam betas, two numbers in [0, 1): --betas 0.5 0.999")
+@click.option("--loss", type=RegistryName("losses"), help="Adversarial loss (see 'ganzoo list losses').")
+@click.option("--conditioning", type=RegistryName("conditioning"),
+              help="How labels reach G and D (see 'ganzoo list conditioning').")
+@click.option("--d-steps", type=click.IntRange(min=1), help="Discriminator steps per iteration (k in Algorithm 1).")
+@click.option("--g-steps", type=click.IntRange(min=1), help="Generator steps per iteration.")
+@click.option("--z-dim", type=click.IntRange(min=1), help="Size of the noise vector z.")
+@click.option("--preset", help="A named set of hyperparameters of the model (e.g. 'reference').")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the whole run.")
+@click.option("--device", default="auto", show_default=True, help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps.")
+@click.option("--amp/--no-amp", default=None, help="Mixed precision on CUDA (bf16, or fp16 with loss scaling). [default: on]")
+@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), envvar="GANZOO_DATA_ROOT",
+              help="Folder holding the datasets (torchvision's layout). [default: $GANZOO_DATA_ROOT or ~/.cache/ganzoo/datasets]")
+@click.option("--download/--no-download", default=True, show_default=True, help="Download a missing dataset.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Run directory. [default: runs/MODEL-DATASET, numbered if taken]")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
+@click.option("--overwrite", is_flag=True, help="Replace the run already in --out.")
+@click.option("--log-every", type=click.IntRange(min=1), help="Iterations between copies of the losses to the host. [50]")
+@click.option("--limit-batches", type=click.IntRange(min=1), help="Use at most this many batches per epoch (quick trials).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
+def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, overwrite: bool,
+        preset: str | None, **options: Any) -> None:
+    """Train MODEL on a dataset (Algorithm 1 of Goodfellow et al. 2014).
+
+    Writes config.json, metrics.jsonl (one record per iteration), samples/epoch-NNNN.png
+    (10x10 grid from fixed noise; one row per class for conditional models) and
+    checkpoints/ into the run directory. Options not given come from the model's recipe.
+    """
+    from ganzoo.engine import train
+
+    _warn_plugin_failures()
+    if resume and overwrite:
+        raise click.UsageError("--resume and --overwrite exclude each other: continue the run or replace it")
+    # Only what the user actually gave: the rest comes from the recipe (or, on --resume,
+    # from the run being resumed).
+    ctx = click.get_current_context()
+    given = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
+    options = {k: v for k, v in options.items() if ctx.get_parameter_source(k) in given and v not in (None, ())}
+    if "data_root" in options:
+        options["data_root"] = str(options["data_root"].expanduser().resolve())
+    with _TrainingDisplay(quiet) as display:
+        result = train(model, dataset, out=out, resume=resume, overwrite=overwrite, preset=preset,
+                       on_progress=display.update, **options)
+    metrics = "  ".join(f"{k} {v:.3f}" for k, v in result.last_metrics.items())
+    console.print(
+        f"[bold green]done[/] {result.config.model} on {result.config.dataset}: {result.epochs_done} epochs, "
+        f"{result.steps} iterations in {result.seconds:.1f}s  {metrics}",
+        highlight=False,
+    )
+    console.print(f"run directory: {result.run_dir}   last grid: {result.run_dir / 'samples' / f'epoch-{result.epochs_done:04d}.png'}",
+                  highlight=False)
+
+
+class _TrainingDisplay:
+    """A rich progress bar with the epoch, the losses, D(x) and D(G(z)); one summary line
+    per epoch so that logs (not a terminal) show the run too."""
+
+    def __init__(self, quiet: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.quiet = quiet
+        self.progress = Progress(
+            TextColumn("[bold]epoch {task.fields[epoch]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[metrics]}"),
+            console=err_console,
+            disable=quiet,
+        )
+        self.task: Any = None
+        self.epoch_start = time.perf_counter()
+        self.total_epochs = 0
+        self.per_epoch = 0
+
+    def __enter__(self) -> "_TrainingDisplay":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.stop()
+
+    def update(self, event: dict[str, Any]) -> None:
+        if "total_epochs" in event:  # start of training
+            self.total_epochs, self.per_epoch = event["total_epochs"], event["per_epoch"]
+            self.task = self.progress.add_task("train", total=self.per_epoch, epoch=f"{event['epoch']}/{self.total_epochs}", metrics="")
+            self.epoch_start = time.perf_counter()
+            return
+        text = (
+            f"loss_d {event.get('loss_d', float('nan')):.3f}  loss_g {event.get('loss_g', float('nan')):.3f}  "
+            f"D(x) {event.get('d_real', float('nan')):.2f}  D(G(z)) {event.get('d_fake', float('nan')):.2f}"
+        )
+        if "epoch_done" in event:
+            seconds = time.perf_counter() - self.epoch_start
+            err_console.print(f"epoch {event['epoch_done']}/{self.total_epochs}  {text}  ({seconds:.1f}s)", highlight=False)
+            self.epoch_start = time.perf_counter()
+            if self.task is not None and event["epoch_done"] < self.total_epochs:
+                self.progress.reset(self.task, total=self.per_epoch, epoch=f"{event['epoch_done'] + 1}/{self.total_epochs}", metrics=text)
+            return
+        if self.task is not None:
+            done = event["step"] - (event["epoch"] - 1) * self.per_epoch
+            self.progress.update(self.task, completed=done, metrics=text)
+
+
+# --- sample ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("run", type=click.Path(exists=True, path_type=Path), metavar="RUN_DIR_OR_CHECKPOINT")
+@click.option("--n", "-n", type=click.IntRange(min=1, max=10000), default=64, show_default=True, help="Number of images.")
+@click.option("--label", help="Class to draw (index or name), for conditional models. [default: every class, one row each]")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the noise.")
+@click.option("--nrow", type=click.IntRange(min=1), help="Images per row of the grid.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("samples.png"), show_default=True,
+              help="Image file to write (.png or .jpg).")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, out: Path, overwrite: bool, device: str) -> None:
+    """Draw images from the generator saved in a run directory or checkpoint file."""
+    from ganzoo.sampling import sample_to_file
+
+    path = sample_to_file(run, out, n=n, label=label, seed=seed, nrow=nrow, device=device, overwrite=overwrite)
+    console.print(f"wrote {n} samples to {path}", highlight=False)
+
+
+# --- list / plugins --------------------------------------------------------------------
+
+
+@cli.command("list")
+@click.argument("kind", type=click.Choice(LIST_KINDS), default="models")
+@click.argument("pattern", default="*")
+def list_(kind: str, pattern: str) -> None:
+    """List what the installed plugins registered: models (default), generators,
+    discriminators, losses, conditioning or datasets. PATTERN filters names (fnmatch)."""
+    _warn_plugin_failures()
+    registry = getattr(plugins.get_zoo(), kind)
+    table = Table(title=f"{kind} ({len(registry.names(pattern))})", title_justify="left")
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    if kind == "models":
+        table.add_column("G / D / loss / conditioning")
+        table.add_column("presets")
+    table.add_column("plugin")
+    table.add_column("description")
+    for name in registry.names(pattern):
+        entry = registry.entry(name)
+        if kind == "models":
+            recipe = entry.load()
+            parts = f"{recipe.generator} / {recipe.discriminator} / {recipe.loss} / {recipe.conditioning}"
+            table.add_row(name, parts, ", ".join(sorted(recipe.presets)) or "-", entry.plugin, entry.description)
+        else:
+            table.add_row(name, entry.plugin, entry.description)
+    console.print(table)
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_(as_json: bool) -> None:
+    """Show installed plugins, their version, where they come from and what they register."""
+    infos = plugins.plugin_infos()
+    failures = plugins.get_zoo().failures
+    if as_json:
+        payload = {
+            "plugins": [
+                {"name": i.name, "source": i.source, "distribution": i.distribution, "version": i.version,
+                 "hooks": i.hooks, "registered": i.registered}
+                for i in infos
+            ],
+            "failures": [{"plugin": f.plugin, "stage": f.stage, "error": f"{type(f.error).__name__}: {f.error}"} for f in failures],
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    table = Table(title="ganzoo plugins", title_justify="left")
+    for column in ("plugin", "source", "version", "registers", "hooks"):
+        table.add_column(column, style="bold cyan" if column == "plugin" else None)
+    for info in infos:
+        registers = "\n".join(f"{kind}: {', '.join(names)}" for kind, names in info.registered.items()) or "-"
+        version = info.version or (__version__ if info.source == "builtin" else "-")
+        table.add_row(info.name, info.source, version, registers, ", ".join(info.hooks))
+    console.print(table)
+    for failure in failures:
+        err_console.print(f"[red]failed:[/] {escape(str(failure))}", highlight=False)
+
+
+# --- entry point -----------------------------------------------------------------------
+
+
+def _print_error(message: str) -> None:
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors become one line on stderr and a non-zero exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="ganzoo", standalone_mode=False)
+    except click.exceptions.Abort:
+        _print_error("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        sys.exit(130)
+    except click.UsageError as error:
+        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+        _print_error(" ".join(error.format_message().split()) + hint)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        _print_error(" ".join(error.format_message().split()))
+        sys.exit(error.exit_code)
+    except GanzooError as error:
+        _print_error(" ".join(str(error).split()))
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+

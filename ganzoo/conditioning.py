@@ -1,0 +1,148 @@
+"""Conditioning strategies: how class labels reach the generator and the discriminator.
+
+A strategy builds three small modules around an architecture's bodies, so that neither
+the architectures nor the training engine know about labels:
+
+* the *generator adapter* maps ``(z, y)`` to the generator body's input;
+* the *discriminator adapter* maps ``(x, y)`` to the discriminator body's input;
+* the *discriminator head* maps ``(features, y)`` to one logit per sample.
+
+A plugin adds a strategy (projection discriminator, auxiliary classifier...) by
+subclassing :class:`Conditioning` and registering it with ``register_conditioning``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+class Conditioning:
+    """Interface of a conditioning strategy. ``num_classes`` is ``None`` for unconditional
+    training; strategies with ``requires_labels = True`` refuse that before training starts."""
+
+    name: ClassVar[str] = ""
+    requires_labels: ClassVar[bool] = False
+
+    def __init__(self, num_classes: int | None = None, embedding_dim: int | None = None) -> None:
+        self.num_classes = num_classes
+        self.embedding_dim = embedding_dim
+
+    def generator_adapter(self, z_dim: int) -> tuple[nn.Module, int]:
+        """A module ``(z, y) -> input`` and the number of features of that input."""
+        raise NotImplementedError
+
+    def discriminator_adapter(
+        self, image_shape: tuple[int, ...], input_kind: str
+    ) -> tuple[nn.Module, tuple[int, ...]]:
+        """A module ``(x, y) -> input`` and the shape of that input (without the batch).
+        ``input_kind`` is ``"flat"`` for bodies that take vectors, ``"image"`` for images."""
+        raise NotImplementedError
+
+    def discriminator_head(self, features: int) -> nn.Module:
+        """A module ``(h, y) -> logits`` of shape ``(N,)``."""
+        raise NotImplementedError
+
+
+class _NoiseOnly(nn.Module):
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return z
+
+
+class _ImageOnly(nn.Module):
+    def __init__(self, flatten: bool) -> None:
+        super().__init__()
+        self.flatten = flatten
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return x.flatten(1) if self.flatten else x
+
+
+class LinearHead(nn.Module):
+    """Features -> one logit per sample; labels, if any, are ignored."""
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(features, 1)
+
+    def forward(self, h: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.linear(h).squeeze(1)
+
+
+class NoConditioning(Conditioning):
+    """Unconditional GAN: labels are ignored (and not needed)."""
+
+    name = "none"
+
+    def generator_adapter(self, z_dim: int) -> tuple[nn.Module, int]:
+        return _NoiseOnly(), z_dim
+
+    def discriminator_adapter(self, image_shape, input_kind):
+        if input_kind == "flat":
+            return _ImageOnly(flatten=True), (math.prod(image_shape),)
+        return _ImageOnly(flatten=False), tuple(image_shape)
+
+    def discriminator_head(self, features: int) -> nn.Module:
+        return LinearHead(features)
+
+
+class _EmbedThenConcatNoise(nn.Module):
+    """CGAN generator input: ``cat(embedding(y), z)``, in the reference's order."""
+
+    def __init__(self, num_classes: int, embedding_dim: int) -> None:
+        super().__init__()
+        self.label_embedding = nn.Embedding(num_classes, embedding_dim)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if y is None:
+            raise ValueError("this generator is conditional: pass labels y")
+        return torch.cat((self.label_embedding(y), z), dim=1)
+
+
+class _ConcatEmbeddingToImage(nn.Module):
+    """CGAN discriminator input: ``cat(flatten(x), embedding(y))`` for flat bodies; for
+    image bodies the embedding is broadcast to extra channels."""
+
+    def __init__(self, num_classes: int, embedding_dim: int, flatten: bool) -> None:
+        super().__init__()
+        self.label_embedding = nn.Embedding(num_classes, embedding_dim)
+        self.flatten = flatten
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if y is None:
+            raise ValueError("this discriminator is conditional: pass labels y")
+        embedded = self.label_embedding(y)
+        if self.flatten:
+            return torch.cat((x.flatten(1), embedded), dim=1)
+        maps = embedded[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])
+        return torch.cat((x, maps), dim=1)
+
+
+class EmbeddingConcat(Conditioning):
+    """CGAN (Mirza & Osindero, 2014): a learned label embedding is concatenated to the
+    noise in G and to the (flattened) image in D. The embedding size defaults to the
+    number of classes, as in the reference implementation."""
+
+    name = "embedding-concat"
+    requires_labels = True
+
+    def _dims(self) -> tuple[int, int]:
+        assert self.num_classes is not None, "checked before models are built"
+        return self.num_classes, self.embedding_dim or self.num_classes
+
+    def generator_adapter(self, z_dim: int) -> tuple[nn.Module, int]:
+        classes, dim = self._dims()
+        return _EmbedThenConcatNoise(classes, dim), z_dim + dim
+
+    def discriminator_adapter(self, image_shape, input_kind):
+        classes, dim = self._dims()
+        if input_kind == "flat":
+            return _ConcatEmbeddingToImage(classes, dim, flatten=True), (math.prod(image_shape) + dim,)
+        c, h, w = image_shape
+        return _ConcatEmbeddingToImage(classes, dim, flatten=False), (c + dim, h, w)
+
+    def discriminator_head(self, features: int) -> nn.Module:
+        return LinearHead(features)

@@ -1,0 +1,164 @@
+"""Training configuration: one dataclass, resolved from defaults, recipe, preset and user.
+
+Precedence, lowest first: :data:`DEFAULTS` < the recipe's ``hyperparameters`` < the
+chosen preset < what the user passed. Every value is validated here, so the Python API
+and the CLI refuse the same things with the same messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganzoo.errors import ConfigError
+from ganzoo.plugins import Zoo
+from ganzoo.recipes import ModelRecipe
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run. Saved in ``config.json`` and in every
+    checkpoint, and compared on ``--resume``."""
+
+    model: str
+    dataset: str
+    loss: str
+    conditioning: str
+    generator: str
+    discriminator: str
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    d_steps: int = 1
+    g_steps: int = 1
+    z_dim: int = 100
+    seed: int = 0
+    preset: str | None = None
+    device: str = "auto"
+    amp: bool = True
+    data_root: str = ""
+    download: bool = True
+    log_every: int = 50
+    limit_batches: int | None = None
+    generator_kwargs: dict[str, Any] = field(default_factory=dict)
+    discriminator_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["betas"] = list(self.betas)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
+        return cls(**values)
+
+
+# Options a user may set; anything else in ``overrides`` is an error.
+TUNABLE = {
+    "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
+    "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
+}
+# May differ between the original run and ``--resume`` (they do not change what is learned
+# up to the checkpoint): train longer, on another device, from another folder.
+RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp"}
+
+
+def resolve_config(
+    zoo: Zoo,
+    model: str,
+    dataset: str,
+    *,
+    preset: str | None = None,
+    **overrides: Any,
+) -> TrainConfig:
+    """Build and validate the configuration of a run of ``model`` on ``dataset``."""
+    recipe: ModelRecipe = zoo.models.get(model)
+    zoo.datasets.entry(dataset)  # unknown names fail here, with suggestions
+    unknown = set(overrides) - TUNABLE
+    if unknown:
+        raise ConfigError(f"unknown option(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(TUNABLE))}")
+
+    values: dict[str, Any] = {
+        "model": model,
+        "dataset": dataset,
+        "loss": recipe.loss,
+        "conditioning": recipe.conditioning,
+        "generator": recipe.generator,
+        "discriminator": recipe.discriminator,
+        "generator_kwargs": dict(recipe.generator_kwargs),
+        "discriminator_kwargs": dict(recipe.discriminator_kwargs),
+    }
+    values.update(recipe.hyperparameters)
+    if preset is not None:
+        if preset not in recipe.presets:
+            choices = ", ".join(sorted(recipe.presets)) or "none"
+            raise ConfigError(f"model {model!r} has no preset {preset!r}; its presets: {choices}")
+        chosen = dict(recipe.presets[preset])
+        values["generator_kwargs"].update(chosen.pop("generator_kwargs", {}))
+        values["discriminator_kwargs"].update(chosen.pop("discriminator_kwargs", {}))
+        values.update(chosen)
+        values["preset"] = preset
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values.update(given)
+    if "d_steps" not in given and "d_steps" not in recipe.hyperparameters:
+        loss_default = getattr(zoo.losses.get(values["loss"]), "default_d_steps", None)
+        if loss_default:
+            values["d_steps"] = loss_default
+    if "betas" in values:
+        values["betas"] = tuple(values["betas"])
+    config = TrainConfig(**values)
+    validate(config, zoo)
+    return config
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def validate(config: TrainConfig, zoo: Zoo) -> None:
+    """Refuse values that cannot train, with the allowed range in the message."""
+    for name in ("epochs", "batch_size", "d_steps", "g_steps", "z_dim", "log_every"):
+        value = getattr(config, name)
+        _require(
+            isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+            f"{name.replace('_', '-')} must be an integer >= 1, got {value!r}",
+        )
+    _require(
+        isinstance(config.lr, (int, float)) and math.isfinite(config.lr) and config.lr > 0,
+        f"lr must be a finite number > 0, got {config.lr!r}",
+    )
+    _require(len(config.betas) == 2, f"betas must be two numbers, got {config.betas!r}")
+    for beta in config.betas:
+        _require(
+            isinstance(beta, (int, float)) and 0 <= beta < 1,
+            f"each of betas must be in [0, 1), got {config.betas!r}",
+        )
+    _require(config.device in DEVICE_CHOICES or config.device.startswith(("cuda:", "mps:")),
+             f"device must be one of {', '.join(DEVICE_CHOICES)} (or cuda:N), got {config.device!r}")
+    _require(config.seed >= 0, f"seed must be >= 0, got {config.seed!r}")
+    _require(config.limit_batches is None or config.limit_batches >= 1,
+             f"limit-batches must be >= 1, got {config.limit_batches!r}")
+    zoo.losses.entry(config.loss)
+    zoo.generators.entry(config.generator)
+    zoo.discriminators.entry(config.discriminator)
+    conditioning = zoo.conditioning.get(config.conditioning)
+    dataset = zoo.datasets.get(config.dataset)
+    if conditioning.requires_labels and dataset.num_classes == 0:
+        raise ConfigError(
+            f"conditioning {config.conditioning!r} needs class labels, and dataset "
+            f"{config.dataset!r} has none; use --conditioning none"
+        )
+
+
+def resolve_path(path: str | Path) -> str:
+    return str(Path(path).expanduser().resolve())

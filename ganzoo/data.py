@@ -1,0 +1,141 @@
+"""Datasets: torchvision is the source of truth; ganzoo decides how batches are served.
+
+Two paths serve batches to the engine:
+
+* :class:`InMemoryBatches` for datasets that fit in memory (MNIST, Fashion-MNIST,
+  CIFAR-10): the whole split is kept as one ``uint8`` tensor on the training device,
+  shuffled with a seeded generator and sliced by index each step. No per-image Python
+  transform, no worker processes, no host-to-device copy per step.
+* :class:`LoaderBatches` for datasets that do not (an image folder): a regular
+  ``DataLoader`` with per-image transforms, worker processes and pinned memory.
+
+Both yield ``(images in [-1, 1], labels)`` batches of exactly ``batch_size`` (the last
+partial batch is dropped, so every step has the same shape) and both draw their order
+from the engine's generator, so a resumed run sees the same batches.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+
+from ganzoo.errors import DatasetUnavailableError
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+def default_data_root() -> Path:
+    """``$GANZOO_DATA_ROOT``, else ``$XDG_CACHE_HOME/ganzoo/datasets`` (``~/.cache/...``)."""
+    if os.environ.get("GANZOO_DATA_ROOT"):
+        return Path(os.environ["GANZOO_DATA_ROOT"]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "ganzoo" / "datasets"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset ganzoo can train on.
+
+    ``open(root, train, download)`` returns a torchvision-style dataset. If
+    ``to_tensors`` is given it turns that dataset into ``(uint8 images (N, C, H, W),
+    int64 labels (N,))`` for the in-memory path; otherwise the ``DataLoader`` path is
+    used and the dataset must yield ``(float image in [-1, 1], label)`` pairs.
+    ``expected_files`` lists what must be on disk (relative to ``root``) for the offline
+    error message.
+    """
+
+    name: str
+    image_shape: tuple[int, int, int]
+    num_classes: int | None
+    open: Callable[..., Any]
+    to_tensors: Callable[[Any], tuple[torch.Tensor, torch.Tensor]] | None = None
+    class_names: tuple[str, ...] = ()
+    expected_files: tuple[str, ...] = ()
+    description: str = ""
+    fit_in_memory: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, download: bool = True) -> Any:
+    """Open one split of a dataset, turning torchvision's download and "not found"
+    failures into a one-line :class:`DatasetUnavailableError` that says what to put where."""
+    root = Path(root).expanduser()
+    try:
+        return spec.open(root, train=train, download=download)
+    except DatasetUnavailableError:
+        raise
+    except (RuntimeError, OSError) as error:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        files = ", ".join(str(root / f) for f in spec.expected_files) or str(root)
+        how = "could not be downloaded" if download else "was not found and --no-download is set"
+        raise DatasetUnavailableError(
+            f"dataset {spec.name!r} is not in {root} and {how} ({first_line.rstrip(':')}); "
+            f"put the files there ({files}) or pass --data-root pointing at a folder that has them"
+        ) from error
+
+
+class InMemoryBatches:
+    """Serves shuffled batches from one ``uint8`` tensor kept on ``device``."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, device: torch.device) -> None:
+        if images.dtype != torch.uint8 or images.dim() != 4:
+            raise TypeError(f"expected uint8 images of shape (N, C, H, W), got {images.dtype} {tuple(images.shape)}")
+        self.images = images.to(device)
+        self.labels = labels.to(device=device, dtype=torch.long)
+        self.batch_size = batch_size
+        self.device = device
+
+    def __len__(self) -> int:
+        return len(self.images) // self.batch_size
+
+    def epoch(self, generator: torch.Generator) -> Iterator[Batch]:
+        order = torch.randperm(len(self.images), generator=generator, device=generator.device)
+        order = order.to(self.device)
+        for i in range(len(self)):
+            index = order[i * self.batch_size : (i + 1) * self.batch_size]
+            # uint8 [0, 255] -> float [-1, 1], on the device, for this batch only
+            yield self.images[index].float().div_(127.5).sub_(1.0), self.labels[index]
+
+
+class LoaderBatches:
+    """Serves batches through a ``DataLoader`` (per-image transforms, workers, pinning)."""
+
+    def __init__(self, dataset: Any, batch_size: int, device: torch.device, num_workers: int | None = None) -> None:
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.device = device
+        self.num_workers = min(4, os.cpu_count() or 1) if num_workers is None else num_workers
+
+    def __len__(self) -> int:
+        return len(self.dataset) // self.batch_size
+
+    def epoch(self, generator: torch.Generator) -> Iterator[Batch]:
+        order = torch.randperm(len(self.dataset), generator=generator, device=generator.device).cpu()
+        loader = torch.utils.data.DataLoader(
+            torch.utils.data.Subset(self.dataset, order.tolist()),
+            batch_size=self.batch_size,
+            shuffle=False,
+            drop_last=True,
+            num_workers=self.num_workers,
+            pin_memory=self.device.type == "cuda",
+            persistent_workers=False,
+        )
+        for images, labels in loader:
+            yield (
+                images.to(self.device, non_blocking=True),
+                torch.as_tensor(labels).to(self.device, non_blocking=True),
+            )
+
+
+def make_batches(
+    spec: DatasetSpec, dataset: Any, batch_size: int, device: torch.device
+) -> InMemoryBatches | LoaderBatches:
+    """Pick the in-memory path when the spec can produce tensors, else the loader path."""
+    if spec.to_tensors is not None and spec.fit_in_memory:
+        images, labels = spec.to_tensors(dataset)
+        return InMemoryBatches(images, labels, batch_size, device)
+    return LoaderBatches(dataset, batch_size, device)

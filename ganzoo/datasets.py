@@ -1,0 +1,118 @@
+"""The built-in datasets: MNIST, Fashion-MNIST, CIFAR-10 and an image folder, all read by
+torchvision. Registered lazily by :mod:`ganzoo.default_plugins.datasets`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ganzoo.data import DatasetSpec
+
+_IDX_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
+def _grayscale_tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    """torchvision's MNIST-like datasets already hold ``data`` (N, 28, 28) uint8."""
+    return dataset.data.unsqueeze(1).contiguous(), torch.as_tensor(dataset.targets, dtype=torch.long)
+
+
+def _cifar_tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIFAR-10's ``data`` is a numpy (N, 32, 32, 3) uint8 array: make it (N, 3, 32, 32)."""
+    images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()
+    return images, torch.as_tensor(dataset.targets, dtype=torch.long)
+
+
+def _open_mnist(root: Path, *, train: bool, download: bool):
+    from torchvision.datasets import MNIST
+
+    return MNIST(root, train=train, download=download)
+
+
+def _open_fashion_mnist(root: Path, *, train: bool, download: bool):
+    from torchvision.datasets import FashionMNIST
+
+    return FashionMNIST(root, train=train, download=download)
+
+
+def _open_cifar10(root: Path, *, train: bool, download: bool):
+    from torchvision.datasets import CIFAR10
+
+    return CIFAR10(root, train=train, download=download)
+
+
+IMAGE_FOLDER_SIZE = 32
+
+
+def _open_image_folder(root: Path, *, train: bool, download: bool):
+    """``root/<class name>/<image>``; every image resized and centre-cropped to 32x32 RGB."""
+    from torchvision import transforms
+    from torchvision.datasets import ImageFolder
+
+    if not root.is_dir():
+        raise RuntimeError(f"no folder {root}")
+    transform = transforms.Compose(
+        [
+            transforms.Resize(IMAGE_FOLDER_SIZE),
+            transforms.CenterCrop(IMAGE_FOLDER_SIZE),
+            transforms.ToTensor(),
+            transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+        ]
+    )
+    return ImageFolder(root, transform=lambda img: transform(img.convert("RGB")))
+
+
+MNIST = DatasetSpec(
+    name="mnist",
+    image_shape=(1, 28, 28),
+    num_classes=10,
+    open=_open_mnist,
+    to_tensors=_grayscale_tensors,
+    class_names=tuple(str(d) for d in range(10)),
+    expected_files=tuple(f"MNIST/raw/{f}" for f in _IDX_FILES),
+    description="handwritten digits, 60k train / 10k test, 28x28 grayscale",
+)
+
+FASHION_MNIST = DatasetSpec(
+    name="fashion-mnist",
+    image_shape=(1, 28, 28),
+    num_classes=10,
+    open=_open_fashion_mnist,
+    to_tensors=_grayscale_tensors,
+    class_names=(
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ),
+    expected_files=tuple(f"FashionMNIST/raw/{f}" for f in _IDX_FILES),
+    description="Zalando clothing, 60k train / 10k test, 28x28 grayscale",
+)
+
+CIFAR10 = DatasetSpec(
+    name="cifar10",
+    image_shape=(3, 32, 32),
+    num_classes=10,
+    open=_open_cifar10,
+    to_tensors=_cifar_tensors,
+    class_names=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+    expected_files=tuple(
+        f"cifar-10-batches-py/{f}"
+        for f in ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta")
+    ),
+    description="natural images in 10 classes, 50k train / 10k test, 32x32 RGB",
+)
+
+IMAGE_FOLDER = DatasetSpec(
+    name="image-folder",
+    image_shape=(3, IMAGE_FOLDER_SIZE, IMAGE_FOLDER_SIZE),
+    num_classes=None,  # known once the folder is read: one class per sub-folder
+    open=_open_image_folder,
+    to_tensors=None,
+    expected_files=("<class>/<image>.png",),
+    description="your own images: --data-root FOLDER with one sub-folder per class, resized to 32x32 RGB",
+    fit_in_memory=False,
+)

@@ -1,0 +1,422 @@
+"""The training engine: Algorithm 1 of Goodfellow et al. (2014), once, for every model.
+
+Each *iteration* performs ``d_steps`` discriminator updates (each on a fresh real batch
+and fresh noise), then ``g_steps`` generator updates (each on fresh noise). An *epoch* is
+one pass over the training split in real batches, so an epoch has
+``batches // d_steps`` iterations.
+
+Design choices that matter for speed and reproducibility:
+
+* losses and D outputs stay on the device; they are copied to the host only every
+  ``log_every`` iterations, so a step never waits for the device;
+* one seeded ``torch.Generator`` on the training device draws the data order, the noise
+  and the fake labels; its state, the global RNG states, the optimizers and the models
+  are saved in every checkpoint, so a resumed run continues exactly where it stopped;
+* D's parameters do not require gradients during G's update (nothing is accumulated that
+  would be thrown away), and gradients are reset with ``set_to_none=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+from torchvision.utils import save_image
+
+import ganzoo
+from ganzoo import plugins
+from ganzoo.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
+from ganzoo.config import RESUMABLE_CHANGES, TrainConfig, resolve_config, validate
+from ganzoo.data import default_data_root, make_batches, open_split
+from ganzoo.device import autocast_dtype, select_device
+from ganzoo.errors import ConfigError, GanzooError
+from ganzoo.models import build_gan
+from ganzoo.rundir import (
+    METRICS_FILE,
+    SAMPLES_DIR,
+    check_new_run_dir,
+    check_resumable,
+    default_run_dir,
+    prepare_new_run_dir,
+    truncate_metrics,
+    write_config,
+)
+
+METRIC_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")
+GRID_SIZE = 100  # 10 x 10
+
+
+class NonFiniteLossError(GanzooError):
+    """Training diverged: a loss became NaN or infinite."""
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    run_dir: Path
+    config: TrainConfig
+    epochs_done: int
+    steps: int
+    seconds: float
+    last_metrics: dict[str, float] = field(default_factory=dict)
+    checkpoint: Path | None = None
+
+
+def _rng_state(generator: torch.Generator) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "generator": generator.get_state(),
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    try:
+        import numpy as np
+
+        kind, keys, pos, has_gauss, cached = np.random.get_state()
+        state["numpy"] = [kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached]
+    except ImportError:  # numpy is optional for ganzoo itself
+        pass
+    return state
+
+
+def _restore_rng_state(state: dict[str, Any], generator: torch.Generator) -> None:
+    torch.set_rng_state(state["torch"])
+    generator.set_state(state["generator"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    if "numpy" in state:
+        import numpy as np
+
+        kind, keys, pos, has_gauss, cached = state["numpy"]
+        np.random.set_state((kind, keys.numpy(), pos, has_gauss, cached))
+
+
+class Trainer:
+    """Trains one GAN as described by a :class:`TrainConfig`, writing into ``run_dir``.
+
+    Plugins reach the trainer through the lifecycle hooks; the attributes they can rely
+    on are ``config``, ``run_dir``, ``device``, ``generator``, ``discriminator``,
+    ``opt_g``, ``opt_d``, ``epoch`` and ``step``.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        run_dir: Path,
+        *,
+        resume_from: dict[str, Any] | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.on_progress = on_progress
+        self.zoo = plugins.get_zoo()
+        self.device = select_device(config.device)
+        self.hook = plugins.hook()
+
+        torch.manual_seed(config.seed)  # model initialisation
+        random.seed(config.seed)
+        self.rng = torch.Generator(device=self.device)
+        self.rng.manual_seed(config.seed)
+
+        spec = self.zoo.datasets.get(config.dataset)
+        data_root = Path(config.data_root) if config.data_root else default_data_root()
+        dataset = open_split(spec, data_root, train=True, download=config.download)
+        self.num_classes = spec.num_classes or len(getattr(dataset, "classes", ())) or None
+        self.class_names = list(spec.class_names or getattr(dataset, "classes", ()))
+        self.image_shape = spec.image_shape
+        self.batches = make_batches(spec, dataset, config.batch_size, self.device)
+        conditioning_cls = self.zoo.conditioning.get(config.conditioning)
+        self.conditional = bool(conditioning_cls.requires_labels)
+        if self.conditional and not self.num_classes:
+            raise ConfigError(f"conditioning {config.conditioning!r} needs class labels; dataset {config.dataset!r} has none")
+        if len(self.batches) < config.d_steps:
+            raise ConfigError(
+                f"dataset {config.dataset!r} has {len(self.batches)} batch(es) of {config.batch_size}, "
+                f"fewer than d-steps={config.d_steps}; lower --batch-size or --d-steps"
+            )
+
+        self.generator, self.discriminator = build_gan(
+            config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes
+        )
+        self.generator.to(self.device)
+        self.discriminator.to(self.device)
+        self.loss = self.zoo.losses.get(config.loss)()
+        fused = self.device.type == "cuda"
+        adam = dict(lr=config.lr, betas=tuple(config.betas), fused=fused, foreach=None if fused else True)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), **adam)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
+
+        self.amp_dtype = autocast_dtype(self.device) if config.amp else None
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
+
+        # The grid's noise is drawn from its own generator: it is the same for every epoch
+        # and every resume, and does not disturb the training stream.
+        grid_rng = torch.Generator().manual_seed(config.seed + 1)
+        self.fixed_noise = torch.randn(GRID_SIZE, config.z_dim, generator=grid_rng).to(self.device)
+        self.fixed_labels = (
+            torch.arange(self.num_classes).repeat_interleave(GRID_SIZE // self.num_classes).to(self.device)
+            if self.conditional and self.num_classes and self.num_classes <= 10
+            else (torch.randint(0, self.num_classes, (GRID_SIZE,), generator=grid_rng).to(self.device)
+                  if self.conditional else None)
+        )
+
+        self.epoch = 0
+        self.step = 0
+        self.last_metrics: dict[str, float] = {}
+        self.checkpoint_path: Path | None = None
+        if resume_from is not None:
+            self._restore(resume_from)
+
+    # --- state --------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "ganzoo_version": ganzoo.__version__,
+            "config": self.config.to_dict(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "rng": _rng_state(self.rng),
+            "data": {
+                "image_shape": list(self.image_shape),
+                "num_classes": self.num_classes,
+                "class_names": self.class_names,
+                "conditional": self.conditional,
+            },
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        try:
+            self.generator.load_state_dict(state["generator"])
+            self.discriminator.load_state_dict(state["discriminator"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            if state.get("scaler"):
+                self.scaler.load_state_dict(state["scaler"])
+            _restore_rng_state(state["rng"], self.rng)
+        except (KeyError, RuntimeError, ValueError) as error:
+            raise ganzoo.errors.CheckpointError(
+                f"checkpoint {state.get('path')} does not fit model {self.config.model!r}: {str(error).splitlines()[0]}"
+            ) from error
+        self.epoch = int(state["epoch"])
+        self.step = int(state["step"])
+
+    def save(self) -> Path:
+        state = self.state_dict()
+        self.hook.on_checkpoint(trainer=self, checkpoint=state)
+        self.checkpoint_path = save_checkpoint(state, self.run_dir, f"epoch-{self.epoch:04d}.pt")
+        return self.checkpoint_path
+
+    # --- training -----------------------------------------------------------------
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        z = torch.randn(n, self.config.z_dim, device=self.device, generator=self.rng)
+        if not self.conditional:
+            return z, None
+        labels = torch.randint(0, self.num_classes, (n,), device=self.device, generator=self.rng)
+        return z, labels
+
+    def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(optimizer)
+        self.scaler.update()
+
+    def train_iteration(self, batches: Iterator[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        """One iteration of Algorithm 1. Returns 0-d tensors still on the device."""
+        G, D = self.generator, self.discriminator
+        for _ in range(self.config.d_steps):
+            real, real_labels = next(batches)
+            z, fake_labels = self._noise(real.shape[0])
+            y_real = real_labels if self.conditional else None
+            with self._autocast():
+                with torch.no_grad():
+                    fake = G(z, fake_labels)
+                real_logits = D(real, y_real)
+                fake_logits = D(fake, fake_labels)
+                loss_d = self.loss.discriminator_loss(real_logits.float(), fake_logits.float())
+            self._update(loss_d, self.opt_d)
+
+        D.requires_grad_(False)  # G's update needs gradients through D, not for D
+        try:
+            for _ in range(self.config.g_steps):
+                z, fake_labels = self._noise(self.config.batch_size)
+                with self._autocast():
+                    loss_g = self.loss.generator_loss(D(G(z, fake_labels), fake_labels).float())
+                self._update(loss_g, self.opt_g)
+        finally:
+            D.requires_grad_(True)
+        return {
+            "loss_d": loss_d.detach(),
+            "loss_g": loss_g.detach(),
+            "d_real": torch.sigmoid(real_logits.detach().float()).mean(),
+            "d_fake": torch.sigmoid(fake_logits.detach().float()).mean(),
+        }
+
+    def iterations_per_epoch(self) -> int:
+        batches = len(self.batches)
+        if self.config.limit_batches is not None:
+            batches = min(batches, self.config.limit_batches)
+        return batches // self.config.d_steps
+
+    def _flush(self, pending: list[tuple[int, int, dict[str, torch.Tensor]]], log_file: Any) -> None:
+        if not pending:
+            return
+        stacked = torch.stack([torch.stack([m[k] for k in METRIC_NAMES]) for _, _, m in pending]).float().cpu()
+        now = time.time()
+        rows = stacked.tolist()
+        for (step, epoch, _), values in zip(pending, rows):
+            record = {"step": step, "epoch": epoch, **dict(zip(METRIC_NAMES, values))}
+            log_file.write(json.dumps(record) + "\n")
+        log_file.flush()
+        last = dict(zip(METRIC_NAMES, rows[-1]))
+        bad = [k for k in ("loss_d", "loss_g") if last[k] != last[k] or abs(last[k]) == float("inf")]
+        if bad:
+            raise NonFiniteLossError(
+                f"training diverged: {bad[0]} is {last[bad[0]]} at step {pending[-1][0]}; "
+                f"the last good checkpoint is {self.checkpoint_path or 'none (diverged in the first epoch)'}; "
+                "try a lower --lr"
+            )
+        self.last_metrics = last
+        if self.on_progress:
+            self.on_progress({"epoch": self.epoch + 1, "step": step, "time": now, **last})
+        pending.clear()
+
+    @torch.no_grad()
+    def sample_grid(self, path: Path) -> Path:
+        """Save a 10x10 grid from the fixed noise (one row per class for conditional models)."""
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            images = self.generator(self.fixed_noise, self.fixed_labels).float()
+        finally:
+            self.generator.train(was_training)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_image(images, path, nrow=10, normalize=True, value_range=(-1, 1))
+        return path
+
+    def fit(self) -> TrainResult:
+        """Train until ``config.epochs``; checkpoint and save a grid after every epoch."""
+        config = self.config
+        start = time.perf_counter()
+        per_epoch = self.iterations_per_epoch()
+        self.generator.train()
+        self.discriminator.train()
+        self.hook.on_train_start(trainer=self)
+        if self.on_progress:
+            self.on_progress({"total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1})
+        with open(self.run_dir / METRICS_FILE, "a") as log_file:
+            pending: list[tuple[int, int, dict[str, torch.Tensor]]] = []
+            while self.epoch < config.epochs:
+                batches = self.batches.epoch(self.rng)
+                for _ in range(per_epoch):
+                    metrics = self.train_iteration(batches)
+                    self.step += 1
+                    pending.append((self.step, self.epoch + 1, metrics))
+                    self.hook.on_step_end(trainer=self, step=self.step, metrics=metrics)
+                    if len(pending) >= config.log_every:
+                        self._flush(pending, log_file)
+                self._flush(pending, log_file)
+                self.epoch += 1
+                self.sample_grid(self.run_dir / SAMPLES_DIR / f"epoch-{self.epoch:04d}.png")
+                self.hook.on_epoch_end(trainer=self, epoch=self.epoch)
+                self.save()
+                if self.on_progress:
+                    self.on_progress({"epoch_done": self.epoch, "step": self.step, **self.last_metrics})
+        self.hook.on_train_end(trainer=self)
+        return TrainResult(
+            run_dir=self.run_dir,
+            config=config,
+            epochs_done=self.epoch,
+            steps=self.step,
+            seconds=time.perf_counter() - start,
+            last_metrics=dict(self.last_metrics),
+            checkpoint=self.checkpoint_path,
+        )
+
+
+def _check_resume_overrides(saved: TrainConfig, overrides: dict[str, Any], preset: str | None) -> TrainConfig:
+    """Apply what may change on resume; refuse anything that would change what is learned."""
+    values = saved.to_dict()
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        old = values.get(name)
+        same = list(value) == list(old) if name == "betas" else value == old
+        if not same and name not in RESUMABLE_CHANGES:
+            raise ConfigError(
+                f"--{name.replace('_', '-')} {value} differs from the run being resumed "
+                f"({old}); drop it to resume, or start a new run"
+            )
+        values[name] = value
+    if preset is not None and preset != saved.preset:
+        raise ConfigError(f"--preset {preset} differs from the run being resumed ({saved.preset}); drop it to resume")
+    return TrainConfig.from_dict(values)
+
+
+def train(
+    model: str,
+    dataset: str,
+    *,
+    out: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    preset: str | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+    **options: Any,
+) -> TrainResult:
+    """Train ``model`` on ``dataset``; the Python twin of ``ganzoo run``.
+
+    ``options`` are :class:`TrainConfig` fields (``epochs=5``, ``lr=1e-4``...); anything
+    not given comes from the model's recipe (and ``preset``). With ``resume=True``, ``out``
+    must be an existing run directory: training continues from its latest checkpoint, and
+    options other than ``epochs``, ``device`` and ``data_root`` must match the saved run.
+    """
+    zoo = plugins.get_zoo()
+    if resume:
+        if out is None:
+            raise ConfigError("--resume needs --out RUN_DIR: the run to continue")
+        run_dir = Path(out)
+        state = load_checkpoint(check_resumable(run_dir))
+        saved = TrainConfig.from_dict(state["config"])
+        if (model, dataset) != (saved.model, saved.dataset):
+            raise ConfigError(
+                f"{run_dir} is a {saved.model} run on {saved.dataset}, not {model} on {dataset}; "
+                "resume it with the same model and dataset"
+            )
+        config = _check_resume_overrides(saved, options, preset)
+        validate(config, zoo)
+        truncate_metrics(run_dir, int(state["step"]))
+        write_config(run_dir, config.to_dict())
+        trainer = Trainer(config, run_dir, resume_from=state, on_progress=on_progress)
+    else:
+        config = resolve_config(zoo, model, dataset, preset=preset, **options)
+        run_dir = Path(out) if out is not None else default_run_dir(model, dataset)
+        # Everything that can be refused (the directory, the device, the data, the models)
+        # is checked before the directory is touched.
+        check_new_run_dir(run_dir, overwrite=overwrite)
+        trainer = Trainer(config, run_dir, on_progress=on_progress)
+        prepare_new_run_dir(run_dir, overwrite=overwrite)
+        write_config(run_dir, config.to_dict())
+    return trainer.fit()

@@ -1,0 +1,115 @@
+"""Every hook a ganzoo plugin can implement. The docstrings are the hook reference.
+
+A plugin is any module or object with functions marked ``@ganzoo.hookimpl`` whose names
+match the specs below. A package makes its plugin visible to ganzoo by declaring it in
+the ``ganzoo`` entry-point group of its ``pyproject.toml``::
+
+    [project.entry-points.ganzoo]
+    my-plugin = "my_package.plugin"
+
+The built-in models (``gan``, ``cgan``) are found exactly that way.
+
+*Registration hooks* receive a ``register`` callback and call it once per object they
+add: ``register(name, obj, description="")``. ``obj`` may be the object itself or a
+lazy ``"package.module:attribute"`` string, imported only when the entry is first used.
+Names are lowercase (``[a-z0-9][a-z0-9._-]*``) and unique within a registry: a second
+plugin registering the same name makes that name unusable, with an error naming both.
+
+*Lifecycle hooks* are called by the training engine. They run on the training process
+(rank 0 only when distributed training arrives), must not block for long, and their return
+values are ignored. A hookimpl may accept a subset of the arguments listed, so new
+arguments can be added to a spec without breaking existing plugins.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("ganzoo")
+hookimpl = pluggy.HookimplMarker("ganzoo")
+
+Register = Callable[..., None]
+
+
+# --- registration hooks --------------------------------------------------------------
+
+
+@hookspec
+def register_generators(register: Register) -> None:
+    """Add generator architectures.
+
+    ``obj`` is a callable ``build(spec: ganzoo.ArchitectureSpec, **kwargs) -> nn.Module``
+    returning the *body* of a generator: a module mapping a ``(N, spec.in_features)``
+    tensor (noise, with whatever the conditioning strategy appended) to images of shape
+    ``(N, *spec.image_shape)`` in ``[-1, 1]``.
+    """
+
+
+@hookspec
+def register_discriminators(register: Register) -> None:
+    """Add discriminator architectures.
+
+    ``obj`` is a callable ``build(spec: ganzoo.ArchitectureSpec, **kwargs) -> nn.Module``
+    returning the *body* of a discriminator: a module mapping the conditioning strategy's
+    output to a ``(N, spec.out_features)`` feature tensor; ``build.input_kind`` says
+    whether the body takes flat vectors (``"flat"``) or images (``"image"``).
+    The strategy's head turns the features into one logit per sample.
+    """
+
+
+@hookspec
+def register_losses(register: Register) -> None:
+    """Add adversarial losses: ``obj`` is a :class:`ganzoo.losses.GANLoss` subclass."""
+
+
+@hookspec
+def register_conditioning(register: Register) -> None:
+    """Add conditioning strategies: ``obj`` is a :class:`ganzoo.conditioning.Conditioning`
+    subclass, which decides how labels reach the generator and the discriminator."""
+
+
+@hookspec
+def register_datasets(register: Register) -> None:
+    """Add datasets: ``obj`` is a :class:`ganzoo.data.DatasetSpec`."""
+
+
+@hookspec
+def register_models(register: Register) -> None:
+    """Add model recipes: ``obj`` is a :class:`ganzoo.recipes.ModelRecipe`, the named bundle
+    of generator, discriminator, loss, conditioning and default hyperparameters that
+    ``ganzoo run NAME`` trains."""
+
+
+# --- lifecycle hooks -----------------------------------------------------------------
+
+
+@hookspec
+def on_train_start(trainer: Any) -> None:
+    """Called once before the first step (also after ``--resume``), with the
+    :class:`ganzoo.engine.Trainer`: models, optimizers and run directory are ready."""
+
+
+@hookspec
+def on_step_end(trainer: Any, step: int, metrics: dict[str, Any]) -> None:
+    """Called after every training iteration (``d_steps`` discriminator updates then
+    ``g_steps`` generator updates). ``metrics`` holds 0-d tensors still on the training
+    device: calling ``.item()`` here forces a device synchronisation every step."""
+
+
+@hookspec
+def on_epoch_end(trainer: Any, epoch: int) -> None:
+    """Called at the end of every epoch, after the sample grid and before the checkpoint."""
+
+
+@hookspec
+def on_checkpoint(trainer: Any, checkpoint: dict[str, Any]) -> None:
+    """Called with the checkpoint dictionary just before it is written. A plugin may add
+    entries (tensors and plain Python values only: checkpoints load with
+    ``weights_only=True``)."""
+
+
+@hookspec
+def on_train_end(trainer: Any) -> None:
+    """Called once after the last epoch's checkpoint has been written."""

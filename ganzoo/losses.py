@@ -1,0 +1,73 @@
+"""Adversarial losses, computed from the discriminator's logits.
+
+Working on logits instead of probabilities keeps every loss finite: ``log D(x)`` is
+``-softplus(-l)`` and ``log(1 - D(x))`` is ``-softplus(l)`` for a logit ``l``, with no
+sigmoid that rounds to exactly 0 or 1 first (which is what ``sigmoid`` followed by
+``BCELoss`` does, clamping the log to -100 and killing the gradient).
+
+Every loss is written as something to *minimise*. For the GAN value function of
+Goodfellow et al. (2014), eq. 1::
+
+    V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
+
+D maximises V, so its loss is ``-V``; the two losses differ only in what G minimises.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+
+
+class GANLoss:
+    """Interface of an adversarial loss. Subclass it and register it with
+    ``register_losses`` to add one (hinge, least squares, Wasserstein...).
+
+    ``default_d_steps`` lets a loss ask for more discriminator steps per generator step
+    (WGAN-GP's critic wants 5); a recipe or ``--d-steps`` still overrides it.
+    """
+
+    name: ClassVar[str] = ""
+    default_d_steps: ClassVar[int | None] = None
+
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        """Scalar loss for D, from its logits on a real and a generated batch."""
+        raise NotImplementedError
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        """Scalar loss for G, from D's logits on a generated batch."""
+        raise NotImplementedError
+
+
+class _BinaryCrossEntropyDiscriminator(GANLoss):
+    """D's side of eq. 1: minimise ``-log D(x) - log(1 - D(G(z)))``."""
+
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+class MinimaxLoss(_BinaryCrossEntropyDiscriminator):
+    """The game as written in eq. 1: G minimises ``log(1 - D(G(z)))``.
+
+    Its gradient ``-D(G(z))`` (with respect to the logit) vanishes when D confidently
+    rejects the samples, which is the case early in training: G learns slowly or not at
+    all. Kept for comparison and for the paper's theory.
+    """
+
+    name = "minimax"
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return -F.softplus(fake_logits).mean()
+
+
+class NonSaturatingLoss(_BinaryCrossEntropyDiscriminator):
+    """The paper's practical choice: G maximises ``log D(G(z))``, i.e. minimises
+    ``-log D(G(z))``. Same fixed point as the minimax game, but the gradient
+    ``-(1 - D(G(z)))`` is largest exactly when D rejects the samples."""
+
+    name = "non-saturating"
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return F.softplus(-fake_logits).mean()

@@ -1,0 +1,99 @@
+"""Run directories: where a run's config, log, sample grids and checkpoints live.
+
+``runs/<model>-<dataset>`` by default, with ``-2``, ``-3``... appended rather than
+overwriting an earlier run. An explicit ``--out`` that already holds something is refused
+unless the user asked to ``--resume`` it or to ``--overwrite`` it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ganzoo.checkpoint import CHECKPOINT_DIR, latest_checkpoint
+from ganzoo.errors import RunDirectoryError
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+SAMPLES_DIR = "samples"
+RUN_FILES = (CONFIG_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR)
+
+
+def default_run_dir(model: str, dataset: str, base: Path = Path("runs")) -> Path:
+    candidate = base / f"{model}-{dataset}"
+    n = 2
+    while candidate.exists():
+        candidate = base / f"{model}-{dataset}-{n}"
+        n += 1
+    return candidate
+
+
+def describe_run(run_dir: Path) -> str:
+    try:
+        config = json.loads((run_dir / CONFIG_FILE).read_text())
+        return f"a {config['model']} run on {config['dataset']}"
+    except (OSError, ValueError, KeyError):
+        return "files"
+
+
+def check_new_run_dir(out: Path, *, overwrite: bool) -> None:
+    """Refuse an ``out`` that a new run would clobber without being asked to. Touches nothing."""
+    if out.exists() and not out.is_dir():
+        raise RunDirectoryError(f"--out {out} is a file, not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise RunDirectoryError(
+                f"{out} already holds {describe_run(out)}; pass --resume to continue it, "
+                "--overwrite to replace it, or choose another --out"
+            )
+        if not (out / CONFIG_FILE).exists():
+            raise RunDirectoryError(
+                f"{out} is not empty and is not a ganzoo run; --overwrite only replaces runs, choose another --out"
+            )
+
+
+def prepare_new_run_dir(out: Path, *, overwrite: bool) -> None:
+    """Make ``out`` ready for a new run: checked as :func:`check_new_run_dir`, then the
+    files of the run it replaces (with ``overwrite``) are removed."""
+    check_new_run_dir(out, overwrite=overwrite)
+    if out.is_dir() and overwrite:
+        for name in RUN_FILES:
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def check_resumable(out: Path) -> Path:
+    """The checkpoint to resume ``out`` from, or a clear error."""
+    if not out.is_dir():
+        raise RunDirectoryError(f"cannot resume: {out} does not exist")
+    checkpoint = latest_checkpoint(out)
+    if checkpoint is None:
+        raise RunDirectoryError(f"cannot resume: {out} holds no complete checkpoint yet (start it again without --resume)")
+    return checkpoint
+
+
+def write_config(out: Path, config: dict[str, Any]) -> None:
+    from ganzoo.checkpoint import atomic_write_bytes
+
+    atomic_write_bytes(out / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode())
+
+
+def truncate_metrics(out: Path, last_step: int) -> None:
+    """Drop log records written after the checkpoint a run resumes from."""
+    path = out / METRICS_FILE
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            if json.loads(line).get("step", 0) <= last_step:
+                kept.append(line)
+        except ValueError:
+            break  # a line cut by a crash: everything after it is untrustworthy
+    path.write_text("".join(line + "\n" for line in kept))

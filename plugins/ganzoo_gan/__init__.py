@@ -1,0 +1,48 @@
+"""GAN (Goodfellow et al., 2014) with MLP generator and discriminator, as a ganzoo plugin.
+
+Registered through the ``ganzoo`` entry-point group like any third-party plugin. The
+architectures are imported lazily (``"module:attribute"``), so listing the zoo does not
+build or import them.
+"""
+
+from ganzoo import ModelRecipe, hookimpl
+
+# The reference script's own settings: ReLU generator, Adam 3e-4 with PyTorch's default
+# betas, batch 96. They train, but collapse towards a few digit classes and leave salt
+# noise in the background after 20 epochs (see docs/models.md).
+REFERENCE = {
+    "batch_size": 96,
+    "lr": 3e-4,
+    "betas": (0.9, 0.999),
+    "generator_kwargs": {"activation": "relu"},
+    "discriminator_kwargs": {"dropout": 0.0},
+}
+
+GAN = ModelRecipe(
+    name="gan",
+    generator="gan-mlp",
+    discriminator="gan-mlp",
+    loss="non-saturating",
+    conditioning="none",
+    hyperparameters={"epochs": 20, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "z_dim": 100},
+    generator_kwargs={"activation": "leaky_relu"},
+    discriminator_kwargs={"dropout": 0.3},
+    presets={"reference": REFERENCE},
+    description="Goodfellow et al. 2014: MLP G (100-256-256-784) and D (784-256-256-1)",
+    reference="https://arxiv.org/abs/1406.2661",
+)
+
+
+@hookimpl
+def register_generators(register):
+    register("gan-mlp", "ganzoo_gan.models:build_mlp_generator", description="MLP 256-256, Tanh output")
+
+
+@hookimpl
+def register_discriminators(register):
+    register("gan-mlp", "ganzoo_gan.models:build_mlp_discriminator", description="MLP 256-256, LeakyReLU 0.2")
+
+
+@hookimpl
+def register_models(register):
+    register("gan", GAN, description=GAN.description)

@@ -1,0 +1,60 @@
+"""The GAN paper's multilayer perceptrons, as in the reference scripts.
+
+G: z (100) -> 256 -> 256 -> 784, Tanh output.   D: 784 -> 256 -> 256 -> (1, added by the
+conditioning strategy's head), LeakyReLU 0.2. Widths and activation are arguments so
+that presets can reproduce the reference script exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from torch import nn
+
+from ganzoo import ArchitectureSpec
+
+
+def _activation(name: str) -> nn.Module:
+    if name == "leaky_relu":
+        return nn.LeakyReLU(0.2)
+    if name == "relu":
+        return nn.ReLU()
+    raise ValueError(f"activation must be 'leaky_relu' or 'relu', got {name!r}")
+
+
+class MLPGenerator(nn.Sequential):
+    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], activation: str) -> None:
+        layers: list[nn.Module] = []
+        width = spec.in_features
+        for size in hidden:
+            layers += [nn.Linear(width, size), _activation(activation)]
+            width = size
+        layers += [nn.Linear(width, math.prod(spec.image_shape)), nn.Tanh(), nn.Unflatten(1, spec.image_shape)]
+        super().__init__(*layers)
+
+
+class MLPDiscriminatorBody(nn.Sequential):
+    """Everything but the final linear layer, which the conditioning strategy's head adds."""
+
+    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], dropout: float) -> None:
+        layers: list[nn.Module] = []
+        width = math.prod(spec.in_shape)
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = size
+        super().__init__(*layers)
+        self.out_features = width
+
+
+def build_mlp_generator(spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), activation: str = "leaky_relu") -> nn.Module:
+    return MLPGenerator(spec, hidden, activation)
+
+
+def build_mlp_discriminator(spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), dropout: float = 0.0) -> nn.Module:
+    return MLPDiscriminatorBody(spec, hidden, dropout)
+
+
+build_mlp_discriminator.input_kind = "flat"  # type: ignore[attr-defined]
