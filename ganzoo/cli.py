@@ -33,7 +33,10 @@ class RegistryName(click.ParamType):
 
     def __init__(self, attribute: str) -> None:
         self.attribute = attribute
-        self.name = attribute
+        self.name = "name"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "MODEL" if isinstance(param, click.Argument) else "NAME"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         registry = getattr(plugins.get_zoo(), self.attribute)
@@ -91,6 +94,8 @@ def cli() -> None:
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace the run already in --out.")
 @click.option("--log-every", type=click.IntRange(min=1), help="Iterations between copies of the losses to the host. [50]")
+@click.option("--tensorboard", is_flag=True, default=None,
+              help="Also log to RUN_DIR/tensorboard (needs: pip install 'ganzoo[tensorboard]').")
 @click.option("--limit-batches", type=click.IntRange(min=1), help="Use at most this many batches per epoch (quick trials).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
 def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, overwrite: bool,
@@ -150,8 +155,7 @@ class _TrainingDisplay:
         self.per_epoch = 0
 
     def __enter__(self) -> "_TrainingDisplay":
-        self.progress.start()
-        return self
+        return self  # the bar starts with training, not while data and models load
 
     def __exit__(self, *exc: Any) -> None:
         self.progress.stop()
@@ -159,6 +163,7 @@ class _TrainingDisplay:
     def update(self, event: dict[str, Any]) -> None:
         if "total_epochs" in event:  # start of training
             self.total_epochs, self.per_epoch = event["total_epochs"], event["per_epoch"]
+            self.progress.start()
             self.task = self.progress.add_task("train", total=self.per_epoch, epoch=f"{event['epoch']}/{self.total_epochs}", metrics="")
             self.epoch_start = time.perf_counter()
             return
@@ -203,7 +208,7 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, ou
 
 
 @cli.command("list")
-@click.argument("kind", type=click.Choice(LIST_KINDS), default="models")
+@click.argument("kind", type=click.Choice(LIST_KINDS), default="models", metavar="[KIND]")
 @click.argument("pattern", default="*")
 def list_(kind: str, pattern: str) -> None:
     """List what the installed plugins registered: models (default), generators,

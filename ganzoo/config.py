@@ -8,6 +8,7 @@ and the CLI refuse the same things with the same messages.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class TrainConfig:
     data_root: str = ""
     download: bool = True
     log_every: int = 50
+    tensorboard: bool = False
     limit_batches: int | None = None
     generator_kwargs: dict[str, Any] = field(default_factory=dict)
     discriminator_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -66,10 +68,11 @@ class TrainConfig:
 TUNABLE = {
     "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
     "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
+    "tensorboard",
 }
 # May differ between the original run and ``--resume`` (they do not change what is learned
 # up to the checkpoint): train longer, on another device, from another folder.
-RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp"}
+RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "tensorboard"}
 
 
 def resolve_config(
@@ -148,6 +151,8 @@ def validate(config: TrainConfig, zoo: Zoo) -> None:
     _require(config.seed >= 0, f"seed must be >= 0, got {config.seed!r}")
     _require(config.limit_batches is None or config.limit_batches >= 1,
              f"limit-batches must be >= 1, got {config.limit_batches!r}")
+    if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("--tensorboard needs the tensorboard package: pip install 'ganzoo[tensorboard]'")
     zoo.losses.entry(config.loss)
     zoo.generators.entry(config.generator)
     zoo.discriminators.entry(config.discriminator)

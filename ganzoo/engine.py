@@ -164,11 +164,9 @@ class Trainer:
         # and every resume, and does not disturb the training stream.
         grid_rng = torch.Generator().manual_seed(config.seed + 1)
         self.fixed_noise = torch.randn(GRID_SIZE, config.z_dim, generator=grid_rng).to(self.device)
+        # Conditional grids: row k shows class k (classes beyond 10 wrap around).
         self.fixed_labels = (
-            torch.arange(self.num_classes).repeat_interleave(GRID_SIZE // self.num_classes).to(self.device)
-            if self.conditional and self.num_classes and self.num_classes <= 10
-            else (torch.randint(0, self.num_classes, (GRID_SIZE,), generator=grid_rng).to(self.device)
-                  if self.conditional else None)
+            (torch.arange(10).repeat_interleave(10) % self.num_classes).to(self.device) if self.conditional else None
         )
 
         self.epoch = 0
@@ -284,23 +282,25 @@ class Trainer:
         if not pending:
             return
         stacked = torch.stack([torch.stack([m[k] for k in METRIC_NAMES]) for _, _, m in pending]).float().cpu()
-        now = time.time()
         rows = stacked.tolist()
-        for (step, epoch, _), values in zip(pending, rows):
-            record = {"step": step, "epoch": epoch, **dict(zip(METRIC_NAMES, values))}
-            log_file.write(json.dumps(record) + "\n")
+        records = [
+            {"step": step, "epoch": epoch, **dict(zip(METRIC_NAMES, values))}
+            for (step, epoch, _), values in zip(pending, rows)
+        ]
+        log_file.write("".join(json.dumps(record) + "\n" for record in records))
         log_file.flush()
-        last = dict(zip(METRIC_NAMES, rows[-1]))
-        bad = [k for k in ("loss_d", "loss_g") if last[k] != last[k] or abs(last[k]) == float("inf")]
-        if bad:
+        self.hook.on_log(trainer=self, records=records)
+        finite = torch.isfinite(stacked[:, :2]).all(dim=1)
+        if not finite.all():
+            first_bad = records[int((~finite).nonzero()[0])]
             raise NonFiniteLossError(
-                f"training diverged: {bad[0]} is {last[bad[0]]} at step {pending[-1][0]}; "
+                f"training diverged: loss_d={first_bad['loss_d']}, loss_g={first_bad['loss_g']} at step {first_bad['step']}; "
                 f"the last good checkpoint is {self.checkpoint_path or 'none (diverged in the first epoch)'}; "
                 "try a lower --lr"
             )
-        self.last_metrics = last
+        self.last_metrics = dict(zip(METRIC_NAMES, rows[-1]))
         if self.on_progress:
-            self.on_progress({"epoch": self.epoch + 1, "step": step, "time": now, **last})
+            self.on_progress({"epoch": self.epoch + 1, "step": records[-1]["step"], **self.last_metrics})
         pending.clear()
 
     @torch.no_grad()

@@ -53,9 +53,10 @@ def register_discriminators(register: Register) -> None:
 
     ``obj`` is a callable ``build(spec: ganzoo.ArchitectureSpec, **kwargs) -> nn.Module``
     returning the *body* of a discriminator: a module mapping the conditioning strategy's
-    output to a ``(N, spec.out_features)`` feature tensor; ``build.input_kind`` says
-    whether the body takes flat vectors (``"flat"``) or images (``"image"``).
-    The strategy's head turns the features into one logit per sample.
+    output (of shape ``(N, *spec.in_shape)``) to ``(N, F)`` features, with an int attribute
+    ``out_features = F``. ``build.input_kind`` says whether the body takes flat vectors
+    (``"flat"``, the default) or images (``"image"``). The strategy's head turns the
+    features into one logit per sample.
     """
 
 
@@ -99,6 +100,14 @@ def on_step_end(trainer: Any, step: int, metrics: dict[str, Any]) -> None:
 
 
 @hookspec
+def on_log(trainer: Any, records: list[dict[str, Any]]) -> None:
+    """Called every ``log_every`` iterations (and at each epoch end) with the per-iteration
+    records just appended to ``metrics.jsonl``: dicts of ``step``, ``epoch`` and plain
+    floats (``loss_d``, ``loss_g``, ``d_real``, ``d_fake``). The place for logger plugins:
+    the values are already on the host, so this costs no extra synchronisation."""
+
+
+@hookspec
 def on_epoch_end(trainer: Any, epoch: int) -> None:
     """Called at the end of every epoch, after the sample grid and before the checkpoint."""
 
@@ -113,3 +122,22 @@ def on_checkpoint(trainer: Any, checkpoint: dict[str, Any]) -> None:
 @hookspec
 def on_train_end(trainer: Any) -> None:
     """Called once after the last epoch's checkpoint has been written."""
+
+
+def reference_markdown() -> str:
+    """The hook reference of ``docs/plugins.md``, generated from the docstrings above
+    ``tests/test_docs.py`` checks that the docs hold exactly this, and rewrites the
+    section when run with ``GANZOO_UPDATE_DOCS=1``."""
+    import inspect
+    import sys
+
+    module = sys.modules[__name__]
+    parts = []
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        if not hasattr(function, "ganzoo_spec"):
+            continue
+        signature = str(inspect.signature(function)).replace("'", "")
+        doc = inspect.cleandoc(function.__doc__ or "")
+        parts.append((inspect.getsourcelines(function)[1], f"### `{name}{signature}`\n\n{doc}\n"))
+    return "\n".join(text for _, text in sorted(parts))
+

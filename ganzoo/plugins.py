@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "core.losses": "ganzoo.default_plugins.losses",
     "core.conditioning": "ganzoo.default_plugins.conditioning",
     "core.datasets": "ganzoo.default_plugins.datasets",
+    "core.tensorboard": "ganzoo.default_plugins.tensorboard",
 }
 
 # hook name -> (registry kind, plural, attribute of Zoo)
@@ -92,6 +93,7 @@ _loaded = False
 _import_failures: list[PluginFailure] = []
 _distributions: dict[str, tuple[str, str]] = {}  # plugin name -> (distribution, version)
 _builtin_names: set[str] = set()
+_entry_point_names: set[str] = set()
 _zoo: Zoo | None = None
 
 
@@ -117,9 +119,27 @@ def load_plugins() -> None:
             _import_failures.append(PluginFailure(entry_point.name, "import", error))
             continue
         pm.register(plugin, name=entry_point.name)
+        _entry_point_names.add(entry_point.name)
         dist = getattr(entry_point, "dist", None)
         if dist is not None:
             _distributions[entry_point.name] = (dist.metadata["Name"], dist.version)
+
+
+def reload_plugins() -> None:
+    """Forget every loaded plugin and load them again, e.g. after ``pip install`` in a
+    running notebook (and in tests that install a distribution on ``sys.path``)."""
+    global _loaded
+    for name, plugin in list(pm.list_name_plugin()):
+        if name in _builtin_names or name in _entry_point_names:
+            pm.unregister(plugin=plugin, name=name)
+    _builtin_names.clear()
+    _entry_point_names.clear()
+    _distributions.clear()
+    _import_failures.clear()
+    _loaded = False
+    importlib.invalidate_caches()
+    invalidate()
+    load_plugins()
 
 
 def register_plugin(plugin: Any, name: str | None = None) -> str:
@@ -187,7 +207,7 @@ def plugin_infos() -> list[PluginInfo]:
         if plugin is None:
             continue
         dist, version = _distributions.get(name, (None, None))
-        source = "builtin" if name in _builtin_names else "entry point" if dist else "runtime"
+        source = "builtin" if name in _builtin_names else "entry point" if name in _entry_point_names else "runtime"
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
         infos[name] = PluginInfo(name, source, dist, version, hooks)
     for attr, registry in zoo.registries().items():

@@ -24,11 +24,14 @@ def _activation(name: str) -> nn.Module:
 
 
 class MLPGenerator(nn.Sequential):
-    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], activation: str) -> None:
+    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], activation: str, batch_norm: bool = False) -> None:
         layers: list[nn.Module] = []
         width = spec.in_features
         for size in hidden:
-            layers += [nn.Linear(width, size), _activation(activation)]
+            layers.append(nn.Linear(width, size))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(size))
+            layers.append(_activation(activation))
             width = size
         layers += [nn.Linear(width, math.prod(spec.image_shape)), nn.Tanh(), nn.Unflatten(1, spec.image_shape)]
         super().__init__(*layers)
@@ -49,8 +52,10 @@ class MLPDiscriminatorBody(nn.Sequential):
         self.out_features = width
 
 
-def build_mlp_generator(spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), activation: str = "leaky_relu") -> nn.Module:
-    return MLPGenerator(spec, hidden, activation)
+def build_mlp_generator(
+    spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), activation: str = "leaky_relu", batch_norm: bool = False
+) -> nn.Module:
+    return MLPGenerator(spec, hidden, activation, batch_norm)
 
 
 def build_mlp_discriminator(spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), dropout: float = 0.0) -> nn.Module:

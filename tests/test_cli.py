@@ -1,0 +1,169 @@
+"""The command line as a user meets it: one-line errors, exit codes, nothing clobbered."""
+
+import subprocess
+import sys
+
+import pytest
+
+from ganzoo.cli import main
+
+
+def run_cli(capsys, *args):
+    with pytest.raises(SystemExit) as caught:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return caught.value.code, out, err
+
+
+def assert_one_line_error(err, *fragments):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["run", "gan", "--epochs", "0"], ["--epochs", "0 is not in the range x>=1"]),
+        (["run", "gan", "--batch-size", "-3"], ["--batch-size"]),
+        (["run", "gan", "--lr", "0"], ["--lr", "x>0"]),
+        (["run", "gan", "--lr", "abc"], ["--lr", "'abc' is not a valid float"]),
+        (["run", "gan", "--betas", "1.0", "0.9"], ["--betas", "0<=x<1"]),
+        (["run", "gan", "--betas", "0.5"], ["--betas", "requires 2 arguments"]),
+        (["run", "gna"], ["unknown model 'gna'", "did you mean 'gan'?", "available models: cgan, gan"]),
+        (["run", "gan", "--dataset", "mnsit"], ["unknown dataset 'mnsit'", "did you mean 'mnist'?"]),
+        (["run", "gan", "--loss", "non-saturing"], ["unknown loss", "did you mean 'non-saturating'?"]),
+        (["run", "gan", "--conditioning", "embeding-concat"], ["did you mean 'embedding-concat'?"]),
+        (["run", "gan", "--d-steps", "0"], ["--d-steps"]),
+        (["run", "gan", "--preset", "paper"], ["no preset 'paper'", "reference"]),
+        (["run", "gan", "--device", "tpu"], ["device must be"]),
+        (["run", "gan", "--resume"], ["--resume needs --out"]),
+        (["run", "gan", "--resume", "--overwrite", "--out", "x"], ["exclude each other"]),
+        (["run", "gan", "--epochs"], ["--epochs", "requires an argument"]),
+        (["run", "gan", "--no-such-option"], ["No such option"]),
+        (["list", "lossess"], ["'lossess' is not one of"]),
+        (["sample", "does-not-exist"], ["does not exist"]),
+        (["fly"], ["No such command 'fly'"]),
+    ],
+)
+def test_bad_values_give_one_line_and_exit_code_2(capsys, args, fragments):
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2
+    assert_one_line_error(err, *fragments)
+
+
+def test_cuda_requested_without_cuda_is_refused(capsys, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    code, _, err = run_cli(capsys, "run", "gan", "--device", "cuda", "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert_one_line_error(err, "no CUDA device")
+    assert not (tmp_path / "r").exists()
+
+
+def test_missing_dataset_offline_says_which_files_to_put_where(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "run", "gan", "--no-download", "--data-root", str(tmp_path / "empty"),
+                           "--out", str(tmp_path / "run"))
+    assert code == 1
+    assert_one_line_error(err, "dataset 'mnist'", "MNIST/raw/train-images-idx3-ubyte", "--data-root")
+    assert not (tmp_path / "run").exists()  # nothing half-made
+
+
+def test_failed_download_is_one_line(capsys, tmp_path, monkeypatch):
+    from urllib.error import URLError
+
+    import torchvision.datasets.mnist as mnist_module
+
+    def offline(*args, **kwargs):
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(mnist_module, "download_and_extract_archive", offline)
+    code, _, err = run_cli(capsys, "run", "gan", "--dataset", "fashion-mnist", "--data-root", str(tmp_path / "d"),
+                           "--out", str(tmp_path / "run"))
+    assert code == 1
+    assert_one_line_error(err, "could not be downloaded", "FashionMNIST/raw/t10k-labels-idx1-ubyte")
+
+
+QUICK = ["--epochs", "1", "--batch-size", "32", "--limit-batches", "4", "--device", "cpu", "-q"]
+
+
+def test_run_then_sample_then_refusals(capsys, synthetic_root, tmp_path):
+    run_dir = tmp_path / "run"
+    code, out, err = run_cli(capsys, "run", "cgan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK)
+    assert code == 0, err
+    assert "done cgan on mnist: 1 epochs" in out
+    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+
+    # The run directory is never clobbered by accident...
+    code, _, err = run_cli(capsys, "run", "cgan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK)
+    assert code == 1
+    assert_one_line_error(err, "already holds a cgan run on mnist", "--resume", "--overwrite")
+    assert {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before
+    # ...and a resume may not change what is learned.
+    code, _, err = run_cli(capsys, "run", "cgan", "--out", str(run_dir), "--resume", "--lr", "0.1")
+    assert code == 2
+    assert_one_line_error(err, "--lr 0.1 differs from the run being resumed")
+    code, _, err = run_cli(capsys, "run", "gan", "--out", str(run_dir), "--resume")
+    assert code == 2
+    assert_one_line_error(err, "is a cgan run on mnist, not gan on mnist")
+
+    code, out, _ = run_cli(capsys, "sample", str(run_dir), "--n", "20", "--out", "all.png")
+    assert code == 0 and (tmp_path / "all.png").exists()
+    code, out, _ = run_cli(capsys, "sample", str(run_dir / "checkpoints" / "epoch-0001.pt"), "--label", "7", "--n", "8", "--out", "sevens.png")
+    assert code == 0 and (tmp_path / "sevens.png").exists()
+    for args, fragments in [
+        (["--label", "12"], ["--label '12' is not a class", "0..9"]),
+        (["--label", "seven"], ["is not a class"]),
+        (["--out", "all.png"], ["already exists", "--overwrite"]),
+        (["--out", "grid.gif"], ["must end in .png"]),
+        (["--n", "0"], ["--n"]),
+    ]:
+        code, _, err = run_cli(capsys, "sample", str(run_dir), *args)
+        assert code == 2, args
+        assert_one_line_error(err, *fragments)
+
+
+def test_label_on_unconditional_model_is_refused(capsys, synthetic_root, tmp_path):
+    run_dir = tmp_path / "gan"
+    assert run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK)[0] == 0
+    code, _, err = run_cli(capsys, "sample", str(run_dir), "--label", "3", "--out", "x.png")
+    assert code == 2
+    assert_one_line_error(err, "not conditional")
+
+
+def test_corrupted_checkpoint_is_a_clear_error(capsys, tmp_path):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"PK\x03\x04 this is not a checkpoint")
+    code, _, err = run_cli(capsys, "sample", str(broken), "--out", "x.png")
+    assert code == 1
+    assert_one_line_error(err, "cannot read checkpoint", "broken.pt")
+    empty_run = tmp_path / "empty-run"
+    empty_run.mkdir()
+    code, _, err = run_cli(capsys, "sample", str(empty_run), "--out", "x.png")
+    assert code == 1
+    assert_one_line_error(err, "holds no checkpoint")
+
+
+def test_list_and_plugins_show_the_zoo(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0 and "gan" in out and "cgan" in out and "reference" in out
+    code, out, _ = run_cli(capsys, "list", "losses")
+    assert code == 0 and "minimax" in out and "non-saturating" in out
+    code, out, _ = run_cli(capsys, "list", "datasets", "*mnist")
+    assert code == 0 and "fashion-mnist" in out and "cifar10" not in out
+    code, out, _ = run_cli(capsys, "plugins")
+    assert code == 0 and "entry point" in out and "cgan" in out
+
+
+def test_python_dash_m_and_the_console_script_work():
+    result = subprocess.run([sys.executable, "-m", "ganzoo", "run", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "--d-steps" in result.stdout and "Algorithm 1" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "ganzoo", "run", "gan", "--lr", "-1"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -1,0 +1,153 @@
+"""Short real training runs: losses move, files appear, runs reproduce and resume exactly."""
+
+import json
+
+import pytest
+import torch
+
+import ganzoo
+from ganzoo.checkpoint import latest_checkpoint
+from ganzoo.models import build_gan
+
+QUICK = dict(epochs=2, batch_size=32, limit_batches=25, log_every=10, device="cpu")
+
+
+def read_metrics(run_dir):
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def weights(run_dir):
+    state = torch.load(latest_checkpoint(run_dir), weights_only=True)
+    return state["generator"], state["discriminator"], state
+
+
+def assert_same_tensors(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_short_gan_run_learns_and_writes_grids_checkpoints_and_log(mnist_root, tmp_path):
+    result = ganzoo.train("gan", "mnist", out=tmp_path / "run", data_root=str(mnist_root), epochs=2,
+                          batch_size=64, limit_batches=60, log_every=20, device="cpu")
+    run = result.run_dir
+    assert result.epochs_done == 2 and result.steps == 120
+    records = read_metrics(run)
+    assert [r["step"] for r in records] == list(range(1, 121))
+    # D starts at chance (loss log 4, D(x) ~ D(G(z)) ~ 1/2), then learns to tell real from
+    # fake, and G's loss rises as D gets better at rejecting its samples.
+    assert records[0]["loss_d"] == pytest.approx(1.386, abs=0.15)
+    assert min(r["loss_d"] for r in records) < records[0]["loss_d"] - 0.25
+    assert max(r["loss_g"] for r in records) > records[0]["loss_g"] + 0.1
+    last = records[-20:]
+    assert sum(r["d_real"] - r["d_fake"] for r in last) / len(last) > 0.02
+    # G learned what the data look like: its mean image moved towards the data's mean image
+    # (black background, bright centre), far from where the untrained G started (grey).
+    from torchvision.datasets import MNIST
+
+    data_mean = (MNIST(mnist_root, train=False).data[:2000].float() / 127.5 - 1).mean(0)
+    loaded = ganzoo.load_generator(run, device="cpu")
+    trained_mean = ganzoo.sample(loaded, 512, seed=1).mean(0)[0]
+    torch.manual_seed(0)
+    untrained, _ = build_gan(result.config, ganzoo.get_zoo(), image_shape=(1, 28, 28), num_classes=10)
+    with torch.no_grad():
+        untrained_mean = untrained.eval()(torch.randn(512, 100)).mean(0)[0]
+    trained_error = (trained_mean - data_mean).pow(2).mean()
+    untrained_error = (untrained_mean - data_mean).pow(2).mean()
+    assert trained_error < 0.3 * untrained_error, (float(trained_error), float(untrained_error))
+    for epoch in (1, 2):
+        grid = run / "samples" / f"epoch-{epoch:04d}.png"
+        assert grid.stat().st_size > 1000
+    # A checkpoint loads without executing code, and holds what resuming needs.
+    state = torch.load(run / "checkpoints" / "epoch-0002.pt", weights_only=True)
+    assert {"generator", "discriminator", "opt_g", "opt_d", "rng", "config", "epoch", "step"} <= state.keys()
+    assert state["epoch"] == 2 and state["step"] == 120 and state["config"]["model"] == "gan"
+    assert json.loads((run / "config.json").read_text())["lr"] == 2e-4
+
+
+def test_grid_of_conditional_model_has_one_row_per_class(synthetic_root, tmp_path):
+    result = ganzoo.train("cgan", "mnist", out=tmp_path / "cgan", data_root=str(synthetic_root), **QUICK)
+    from PIL import Image
+
+    grid = Image.open(result.run_dir / "samples" / "epoch-0002.png")
+    assert grid.size == (2 + 10 * 30, 2 + 10 * 30)  # 10x10 images of 28 px, padding 2
+    state = torch.load(latest_checkpoint(result.run_dir), weights_only=True)
+    assert state["data"]["conditional"] is True and state["data"]["num_classes"] == 10
+
+
+@pytest.mark.parametrize("model", ["gan", "cgan"])
+def test_same_seed_same_weights_other_seed_other_weights(model, synthetic_root, tmp_path):
+    runs = {}
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        runs[name] = ganzoo.train(model, "mnist", out=tmp_path / name, data_root=str(synthetic_root), seed=seed, **QUICK).run_dir
+    g_a, d_a, _ = weights(runs["a"])
+    g_b, d_b, _ = weights(runs["b"])
+    g_c, _, _ = weights(runs["c"])
+    assert_same_tensors(g_a, g_b)
+    assert_same_tensors(d_a, d_b)
+    assert not all(torch.equal(g_a[k], g_c[k]) for k in g_a)
+
+
+@pytest.mark.parametrize("model", ["gan", "cgan"])
+def test_resume_gives_bitwise_the_weights_of_an_uninterrupted_run(model, synthetic_root, tmp_path):
+    options = dict(QUICK, epochs=3, data_root=str(synthetic_root))
+    straight = ganzoo.train(model, "mnist", out=tmp_path / "straight", **options).run_dir
+    interrupted = ganzoo.train(model, "mnist", out=tmp_path / "resumed", **dict(options, epochs=1)).run_dir
+    resumed = ganzoo.train(model, "mnist", out=interrupted, resume=True, epochs=3).run_dir
+    g1, d1, s1 = weights(straight)
+    g2, d2, s2 = weights(resumed)
+    assert_same_tensors(g1, g2)
+    assert_same_tensors(d1, d2)
+    assert s1["step"] == s2["step"]
+    assert read_metrics(straight) == read_metrics(resumed)
+
+
+def test_minimax_loss_is_selectable_and_trains(synthetic_root, tmp_path):
+    result = ganzoo.train("gan", "mnist", out=tmp_path / "mm", data_root=str(synthetic_root), loss="minimax", **QUICK)
+    assert result.config.loss == "minimax"
+    records = read_metrics(result.run_dir)
+    assert records[0]["loss_g"] < 0  # log(1 - D(G(z))) is negative
+
+
+def test_d_steps_and_g_steps_follow_algorithm_1(synthetic_root, tmp_path):
+    # 15 batches per epoch with k = 2 discriminator steps each: 7 iterations per epoch.
+    options = dict(QUICK, limit_batches=15)
+    result = ganzoo.train("gan", "mnist", out=tmp_path / "k2", data_root=str(synthetic_root), d_steps=2, g_steps=3, **options)
+    assert result.steps == 2 * 7
+    state = torch.load(latest_checkpoint(result.run_dir), weights_only=True)
+    # Adam's step counts: D updated 2 times per iteration, G 3 times.
+    d_step = next(iter(state["opt_d"]["state"].values()))["step"]
+    g_step = next(iter(state["opt_g"]["state"].values()))["step"]
+    assert (int(d_step), int(g_step)) == (2 * 14, 3 * 14)
+
+
+def test_reference_preset_applies_its_hyperparameters(synthetic_root, tmp_path):
+    result = ganzoo.train("gan", "mnist", out=tmp_path / "ref", data_root=str(synthetic_root), preset="reference",
+                          epochs=1, limit_batches=3, device="cpu")
+    config = result.config
+    assert (config.batch_size, config.lr, config.betas, config.preset) == (96, 3e-4, (0.9, 0.999), "reference")
+    assert config.generator_kwargs["activation"] == "relu"
+
+
+def test_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(ganzoo_plugin, synthetic_root, tmp_path):
+    from ganzoo.engine import NonFiniteLossError
+    from ganzoo.losses import NonSaturatingLoss
+
+    class ExplodesInEpochTwo(NonSaturatingLoss):
+        calls = 0
+
+        def generator_loss(self, fake_logits):
+            type(self).calls += 1
+            loss = super().generator_loss(fake_logits)
+            return loss * float("nan") if type(self).calls > 30 else loss
+
+    class Plugin:
+        @ganzoo.hookimpl
+        def register_losses(self, register):
+            register("explodes", ExplodesInEpochTwo)
+
+    ganzoo_plugin(Plugin())
+    with pytest.raises(NonFiniteLossError, match=r"at step 31;.*epoch-0001\.pt"):
+        ganzoo.train("gan", "mnist", out=tmp_path / "nan", data_root=str(synthetic_root), loss="explodes", **QUICK)
+    assert latest_checkpoint(tmp_path / "nan").name == "epoch-0001.pt"
+    torch.load(latest_checkpoint(tmp_path / "nan"), weights_only=True)  # intact
