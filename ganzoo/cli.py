@@ -106,7 +106,7 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
     (10x10 grid from fixed noise; one row per class for conditional models) and
     checkpoints/ into the run directory. Options not given come from the model's recipe.
     """
-    from ganzoo.engine import train
+    from ganzoo.engine import TrainingInterrupted, train
 
     _warn_plugin_failures()
     if resume and overwrite:
@@ -118,9 +118,13 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
     options = {k: v for k, v in options.items() if ctx.get_parameter_source(k) in given and v not in (None, ())}
     if "data_root" in options:
         options["data_root"] = str(options["data_root"].expanduser().resolve())
-    with _TrainingDisplay(quiet) as display:
-        result = train(model, dataset, out=out, resume=resume, overwrite=overwrite, preset=preset,
-                       on_progress=display.update, **options)
+    try:
+        with _TrainingDisplay(quiet) as display:
+            result = train(model, dataset, out=out, resume=resume, overwrite=overwrite, preset=preset,
+                           on_progress=display.update, **options)
+    except TrainingInterrupted as stop:
+        err_console.print(f"[yellow]Interrupted:[/] {escape(str(stop))}", highlight=False, soft_wrap=True)
+        sys.exit(stop.exit_code)
     metrics = "  ".join(f"{k} {v:.3f}" for k, v in result.last_metrics.items())
     console.print(
         f"[bold green]done[/] {result.config.model} on {result.config.dataset}: {result.epochs_done} epochs, "

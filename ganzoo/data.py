@@ -10,8 +10,10 @@ Two paths serve batches to the engine:
   ``DataLoader`` with per-image transforms, worker processes and pinned memory.
 
 Both yield ``(images in [-1, 1], labels)`` batches of exactly ``batch_size`` (the last
-partial batch is dropped, so every step has the same shape) and both draw their order
-from the engine's generator, so a resumed run sees the same batches.
+partial batch is dropped, so every step has the same shape). The order of an epoch is a
+permutation drawn from the engine's generator (:meth:`permutation`), and iteration can
+start at any batch of it (:meth:`iterate`), so a run resumed in the middle of an epoch
+sees exactly the batches it would have seen.
 """
 
 from __future__ import annotations
@@ -78,7 +80,25 @@ def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, downl
         ) from error
 
 
-class InMemoryBatches:
+class _Batches:
+    batch_size: int
+
+    def __len__(self) -> int:
+        return self.num_examples() // self.batch_size
+
+    def num_examples(self) -> int:
+        raise NotImplementedError
+
+    def permutation(self, generator: torch.Generator) -> torch.Tensor:
+        """The order of one epoch, drawn from ``generator`` (on the generator's device)."""
+        return torch.randperm(self.num_examples(), generator=generator, device=generator.device)
+
+    def iterate(self, order: torch.Tensor, start: int = 0) -> Iterator[Batch]:
+        """Batches ``start, start + 1, ...`` of the epoch whose order is ``order``."""
+        raise NotImplementedError
+
+
+class InMemoryBatches(_Batches):
     """Serves shuffled batches from one ``uint8`` tensor kept on ``device``."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, device: torch.device) -> None:
@@ -89,19 +109,18 @@ class InMemoryBatches:
         self.batch_size = batch_size
         self.device = device
 
-    def __len__(self) -> int:
-        return len(self.images) // self.batch_size
+    def num_examples(self) -> int:
+        return len(self.images)
 
-    def epoch(self, generator: torch.Generator) -> Iterator[Batch]:
-        order = torch.randperm(len(self.images), generator=generator, device=generator.device)
+    def iterate(self, order: torch.Tensor, start: int = 0) -> Iterator[Batch]:
         order = order.to(self.device)
-        for i in range(len(self)):
+        for i in range(start, len(self)):
             index = order[i * self.batch_size : (i + 1) * self.batch_size]
             # uint8 [0, 255] -> float [-1, 1], on the device, for this batch only
             yield self.images[index].float().div_(127.5).sub_(1.0), self.labels[index]
 
 
-class LoaderBatches:
+class LoaderBatches(_Batches):
     """Serves batches through a ``DataLoader`` (per-image transforms, workers, pinning)."""
 
     def __init__(self, dataset: Any, batch_size: int, device: torch.device, num_workers: int | None = None) -> None:
@@ -110,13 +129,13 @@ class LoaderBatches:
         self.device = device
         self.num_workers = min(4, os.cpu_count() or 1) if num_workers is None else num_workers
 
-    def __len__(self) -> int:
-        return len(self.dataset) // self.batch_size
+    def num_examples(self) -> int:
+        return len(self.dataset)
 
-    def epoch(self, generator: torch.Generator) -> Iterator[Batch]:
-        order = torch.randperm(len(self.dataset), generator=generator, device=generator.device).cpu()
+    def iterate(self, order: torch.Tensor, start: int = 0) -> Iterator[Batch]:
+        indices = order.cpu()[start * self.batch_size :].tolist()
         loader = torch.utils.data.DataLoader(
-            torch.utils.data.Subset(self.dataset, order.tolist()),
+            torch.utils.data.Subset(self.dataset, indices),
             batch_size=self.batch_size,
             shuffle=False,
             drop_last=True,

@@ -21,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,7 @@ from ganzoo.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
 from ganzoo.config import RESUMABLE_CHANGES, TrainConfig, resolve_config, validate
 from ganzoo.data import default_data_root, make_batches, open_split
 from ganzoo.device import autocast_dtype, select_device
-from ganzoo.errors import ConfigError, GanzooError
+from ganzoo.errors import CheckpointError, ConfigError, GanzooError
 from ganzoo.models import build_gan
 from ganzoo.rundir import (
     METRICS_FILE,
@@ -54,6 +56,15 @@ GRID_SIZE = 100  # 10 x 10
 
 class NonFiniteLossError(GanzooError):
     """Training diverged: a loss became NaN or infinite."""
+
+
+class TrainingInterrupted(GanzooError):
+    """Training was stopped (Ctrl-C, SIGTERM) after saving a checkpoint it can resume from."""
+
+    def __init__(self, message: str, signal_name: str = "") -> None:
+        super().__init__(message)
+        # the shell's convention: 128 + signal number
+        self.exit_code = 128 + int(getattr(signal.Signals, signal_name, signal.SIGINT)) if signal_name else 1
 
 
 @dataclass
@@ -169,8 +180,11 @@ class Trainer:
             (torch.arange(10).repeat_interleave(10) % self.num_classes).to(self.device) if self.conditional else None
         )
 
-        self.epoch = 0
-        self.step = 0
+        self.epoch = 0  # completed epochs
+        self.step = 0  # completed iterations, over the whole run
+        self.iteration_in_epoch = 0  # completed iterations of the epoch in progress
+        self.epoch_rng_state: torch.Tensor | None = None  # self.rng before this epoch's order was drawn
+        self.stop_requested: str | None = None  # set (to a reason) to stop at the next iteration
         self.last_metrics: dict[str, float] = {}
         self.checkpoint_path: Path | None = None
         if resume_from is not None:
@@ -185,6 +199,8 @@ class Trainer:
             "config": self.config.to_dict(),
             "epoch": self.epoch,
             "step": self.step,
+            "iteration_in_epoch": self.iteration_in_epoch,
+            "epoch_rng_state": self.epoch_rng_state if self.iteration_in_epoch else None,
             "generator": self.generator.state_dict(),
             "discriminator": self.discriminator.state_dict(),
             "opt_g": self.opt_g.state_dict(),
@@ -209,16 +225,24 @@ class Trainer:
                 self.scaler.load_state_dict(state["scaler"])
             _restore_rng_state(state["rng"], self.rng)
         except (KeyError, RuntimeError, ValueError) as error:
-            raise ganzoo.errors.CheckpointError(
+            raise CheckpointError(
                 f"checkpoint {state.get('path')} does not fit model {self.config.model!r}: {str(error).splitlines()[0]}"
             ) from error
         self.epoch = int(state["epoch"])
         self.step = int(state["step"])
+        self.iteration_in_epoch = int(state.get("iteration_in_epoch") or 0)
+        self.epoch_rng_state = state.get("epoch_rng_state")
 
     def save(self) -> Path:
+        """Checkpoint now: at an epoch end, or in the middle of the epoch in progress (named
+        after that epoch, so that names sort in training order)."""
         state = self.state_dict()
         self.hook.on_checkpoint(trainer=self, checkpoint=state)
-        self.checkpoint_path = save_checkpoint(state, self.run_dir, f"epoch-{self.epoch:04d}.pt")
+        if self.iteration_in_epoch:
+            name = f"epoch-{self.epoch + 1:04d}-iter-{self.iteration_in_epoch:06d}.pt"
+        else:
+            name = f"epoch-{self.epoch:04d}.pt"
+        self.checkpoint_path = save_checkpoint(state, self.run_dir, name)
         return self.checkpoint_path
 
     # --- training -----------------------------------------------------------------
@@ -316,6 +340,52 @@ class Trainer:
         save_image(images, path, nrow=10, normalize=True, value_range=(-1, 1))
         return path
 
+    def _epoch_order(self) -> torch.Tensor:
+        """This epoch's data order. Drawn afresh at an epoch's start; when resuming in the
+        middle of an epoch, drawn again from the saved state so it is the same order."""
+        if self.iteration_in_epoch == 0 or self.epoch_rng_state is None:
+            self.epoch_rng_state = self.rng.get_state()
+            return self.batches.permutation(self.rng)
+        current = self.rng.get_state()
+        self.rng.set_state(self.epoch_rng_state)
+        order = self.batches.permutation(self.rng)
+        self.rng.set_state(current)
+        return order
+
+    @contextlib.contextmanager
+    def _stop_on_signals(self) -> Iterator[None]:
+        """SIGINT (Ctrl-C) and SIGTERM ask training to stop after the current iteration,
+        with a checkpoint; a second Ctrl-C stops at once (the last checkpoint stays)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request_stop(signum: int, frame: Any) -> None:
+            if self.stop_requested:
+                raise KeyboardInterrupt
+            self.stop_requested = signal.Signals(signum).name
+
+        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _interrupt(self, per_epoch: int) -> None:
+        path = self.save() if self.iteration_in_epoch else self.checkpoint_path
+        reason = self.stop_requested or "a stop request"
+        where = (
+            f"in epoch {self.epoch + 1} (iteration {self.iteration_in_epoch} of {per_epoch})"
+            if self.iteration_in_epoch
+            else f"after epoch {self.epoch}"
+        )
+        raise TrainingInterrupted(
+            f"stopped by {reason} {where}; checkpoint: {path}; continue with: ganzoo run {self.config.model} "
+            f"--dataset {self.config.dataset} --out {self.run_dir} --resume",
+            signal_name=reason,
+        )
+
     def fit(self) -> TrainResult:
         """Train until ``config.epochs``; checkpoint and save a grid after every epoch."""
         config = self.config
@@ -326,24 +396,31 @@ class Trainer:
         self.hook.on_train_start(trainer=self)
         if self.on_progress:
             self.on_progress({"total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1})
-        with open(self.run_dir / METRICS_FILE, "a") as log_file:
+        with open(self.run_dir / METRICS_FILE, "a") as log_file, self._stop_on_signals():
             pending: list[tuple[int, int, dict[str, torch.Tensor]]] = []
             while self.epoch < config.epochs:
-                batches = self.batches.epoch(self.rng)
-                for _ in range(per_epoch):
+                batches = self.batches.iterate(self._epoch_order(), start=self.iteration_in_epoch * config.d_steps)
+                while self.iteration_in_epoch < per_epoch:
+                    if self.stop_requested:
+                        self._flush(pending, log_file)
+                        self._interrupt(per_epoch)
                     metrics = self.train_iteration(batches)
                     self.step += 1
+                    self.iteration_in_epoch += 1
                     pending.append((self.step, self.epoch + 1, metrics))
                     self.hook.on_step_end(trainer=self, step=self.step, metrics=metrics)
                     if len(pending) >= config.log_every:
                         self._flush(pending, log_file)
                 self._flush(pending, log_file)
                 self.epoch += 1
+                self.iteration_in_epoch = 0
                 self.sample_grid(self.run_dir / SAMPLES_DIR / f"epoch-{self.epoch:04d}.png")
                 self.hook.on_epoch_end(trainer=self, epoch=self.epoch)
                 self.save()
                 if self.on_progress:
                     self.on_progress({"epoch_done": self.epoch, "step": self.step, **self.last_metrics})
+                if self.stop_requested and self.epoch < config.epochs:
+                    self._interrupt(per_epoch)
         self.hook.on_train_end(trainer=self)
         return TrainResult(
             run_dir=self.run_dir,

@@ -156,7 +156,9 @@ def register_plugin(plugin: Any, name: str | None = None) -> str:
 
 
 def unregister_plugin(name: str) -> None:
-    pm.unregister(name=name)
+    """Remove a plugin registered with :func:`register_plugin` (a no-op if it is gone)."""
+    if pm.has_plugin(name):
+        pm.unregister(name=name)
     invalidate()
 
 

@@ -61,12 +61,16 @@ def synthetic_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mnist_root(synthetic_root) -> Path:
-    """Real MNIST when available (``$GANZOO_TEST_DATA`` or ``../shared/datasets``), else synthetic."""
-    for candidate in (os.environ.get("GANZOO_TEST_DATA"), SHARED_DATASETS):
-        if candidate and (Path(candidate) / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
-            return Path(candidate)
-    return synthetic_root
+def mnist_root(tmp_path_factory) -> Path:
+    """Real MNIST when available (``$GANZOO_TEST_DATA`` or ``../shared/datasets``), else a
+    synthetic set big enough for a short training run (``GANZOO_TEST_DATA=synthetic``
+    forces it)."""
+    wanted = os.environ.get("GANZOO_TEST_DATA")
+    if wanted != "synthetic":
+        for candidate in (wanted, SHARED_DATASETS):
+            if candidate and (Path(candidate) / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+                return Path(candidate)
+    return write_synthetic_mnist(tmp_path_factory.mktemp("synthetic-mnist"), "MNIST", n_train=8192, n_test=2000)
 
 
 @pytest.fixture(autouse=True)

@@ -167,3 +167,40 @@ def test_python_dash_m_and_the_console_script_work():
     result = subprocess.run([sys.executable, "-m", "ganzoo", "run", "gan", "--lr", "-1"], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("signal_name, exit_code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_signal_saves_a_checkpoint_and_says_how_to_resume(signal_name, exit_code, synthetic_root, tmp_path):
+    import json
+    import os
+    import signal
+    import time
+
+    import torch
+
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ganzoo", "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir),
+         "--epochs", "1000", "--batch-size", "16", "--log-every", "1", "--device", "cpu", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    metrics = run_dir / "metrics.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (metrics.exists() and metrics.read_text().count("\n") >= 5):
+        time.sleep(0.1)
+    process.send_signal(getattr(signal, signal_name))
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == exit_code, err
+    assert "Traceback" not in err
+    assert f"Interrupted: stopped by {signal_name}" in err and "--resume" in err
+    pointer = (run_dir / "checkpoints" / "latest").read_text().strip()
+    state = torch.load(run_dir / "checkpoints" / pointer, weights_only=True)
+    last_logged = json.loads(metrics.read_text().splitlines()[-1])["step"]
+    assert state["step"] == last_logged  # the log and the checkpoint agree
+    # ...and the run continues from there.
+    resumed = subprocess.run(
+        [sys.executable, "-m", "ganzoo", "run", "gan", "--out", str(run_dir), "--resume", "--epochs", str(state["epoch"] + 1), "-q"],
+        capture_output=True, text=True, env={**os.environ, "GANZOO_DATA_ROOT": str(synthetic_root)},
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "done gan on mnist" in resumed.stdout

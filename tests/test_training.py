@@ -151,3 +151,31 @@ def test_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(ganzo
         ganzoo.train("gan", "mnist", out=tmp_path / "nan", data_root=str(synthetic_root), loss="explodes", **QUICK)
     assert latest_checkpoint(tmp_path / "nan").name == "epoch-0001.pt"
     torch.load(latest_checkpoint(tmp_path / "nan"), weights_only=True)  # intact
+
+
+@pytest.mark.parametrize("model", ["gan", "cgan"])
+def test_stop_in_the_middle_of_an_epoch_then_resume_is_exact(model, ganzoo_plugin, synthetic_root, tmp_path):
+    from ganzoo.engine import TrainingInterrupted
+
+    options = dict(QUICK, epochs=2, data_root=str(synthetic_root))
+    straight = ganzoo.train(model, "mnist", out=tmp_path / "straight", **options).run_dir
+
+    class StopAtStep13:  # what Ctrl-C does: ask the trainer to stop after this iteration
+        @ganzoo.hookimpl
+        def on_step_end(self, trainer, step):
+            if step == 13:
+                trainer.stop_requested = "SIGINT"
+
+    name = ganzoo_plugin(StopAtStep13())
+    with pytest.raises(TrainingInterrupted, match=r"in epoch 1 \(iteration 13 of 20\).*--resume") as caught:
+        ganzoo.train(model, "mnist", out=tmp_path / "stopped", **options)
+    assert caught.value.exit_code == 130
+    assert latest_checkpoint(tmp_path / "stopped").name == "epoch-0001-iter-000013.pt"
+    ganzoo.unregister_plugin(name)
+
+    resumed = ganzoo.train(model, "mnist", out=tmp_path / "stopped", resume=True).run_dir
+    g1, d1, _ = weights(straight)
+    g2, d2, _ = weights(resumed)
+    assert_same_tensors(g1, g2)
+    assert_same_tensors(d1, d2)
+    assert read_metrics(straight) == read_metrics(resumed)
