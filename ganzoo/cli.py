@@ -94,6 +94,10 @@ def cli() -> None:
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace the run already in --out.")
 @click.option("--log-every", type=click.IntRange(min=1), help="Iterations between copies of the losses to the host. [50]")
+@click.option("--ema/--no-ema", default=None,
+              help="Keep an exponential moving average of G's weights for grids and sampling. [recipe]")
+@click.option("--ema-decay", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Decay of --ema per iteration. [0.999]")
 @click.option("--tensorboard", is_flag=True, default=None,
               help="Also log to RUN_DIR/tensorboard (needs: pip install 'ganzoo[tensorboard]').")
 @click.option("--limit-batches", type=click.IntRange(min=1), help="Use at most this many batches per epoch (quick trials).")
@@ -200,11 +204,14 @@ class _TrainingDisplay:
               help="Image file to write (.png or .jpg).")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
-def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, out: Path, overwrite: bool, device: str) -> None:
+@click.option("--ema/--no-ema", default=True, show_default=True,
+              help="Use the moving average of G's weights when the run kept one (--ema).")
+def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, out: Path, overwrite: bool, device: str,
+           ema: bool) -> None:
     """Draw images from the generator saved in a run directory or checkpoint file."""
     from ganzoo.sampling import sample_to_file
 
-    path = sample_to_file(run, out, n=n, label=label, seed=seed, nrow=nrow, device=device, overwrite=overwrite)
+    path = sample_to_file(run, out, n=n, label=label, seed=seed, nrow=nrow, device=device, overwrite=overwrite, ema=ema)
     console.print(f"wrote {n} samples to {path}", highlight=False)
 
 

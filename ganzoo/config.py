@@ -47,6 +47,8 @@ class TrainConfig:
     download: bool = True
     log_every: int = 50
     tensorboard: bool = False
+    ema: bool = False
+    ema_decay: float = 0.999
     limit_batches: int | None = None
     generator_kwargs: dict[str, Any] = field(default_factory=dict)
     discriminator_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -68,7 +70,7 @@ class TrainConfig:
 TUNABLE = {
     "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
     "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
-    "tensorboard",
+    "tensorboard", "ema", "ema_decay",
 }
 # May differ between the original run and ``--resume`` (they do not change what is learned
 # up to the checkpoint): train longer, on another device, from another folder.
@@ -148,6 +150,7 @@ def validate(config: TrainConfig, zoo: Zoo) -> None:
         )
     _require(config.device in DEVICE_CHOICES or config.device.startswith(("cuda:", "mps:")),
              f"device must be one of {', '.join(DEVICE_CHOICES)} (or cuda:N), got {config.device!r}")
+    _require(0 < config.ema_decay < 1, f"ema-decay must be in (0, 1), got {config.ema_decay!r}")
     _require(config.seed >= 0, f"seed must be >= 0, got {config.seed!r}")
     _require(config.limit_batches is None or config.limit_batches >= 1,
              f"limit-batches must be >= 1, got {config.limit_batches!r}")

@@ -187,6 +187,8 @@ class Trainer:
         self.stop_requested: str | None = None  # set (to a reason) to stop at the next iteration
         self.last_metrics: dict[str, float] = {}
         self.checkpoint_path: Path | None = None
+        self.sampling_generator: torch.nn.Module | None = None  # set by plugins (EMA)
+        self.resumed_from = resume_from
         if resume_from is not None:
             self._restore(resume_from)
 
@@ -330,12 +332,13 @@ class Trainer:
     @torch.no_grad()
     def sample_grid(self, path: Path) -> Path:
         """Save a 10x10 grid from the fixed noise (one row per class for conditional models)."""
-        was_training = self.generator.training
-        self.generator.eval()
+        generator = self.sampling_generator or self.generator
+        was_training = generator.training
+        generator.eval()
         try:
-            images = self.generator(self.fixed_noise, self.fixed_labels).float()
+            images = generator(self.fixed_noise, self.fixed_labels).float()
         finally:
-            self.generator.train(was_training)
+            generator.train(was_training)
         path.parent.mkdir(parents=True, exist_ok=True)
         save_image(images, path, nrow=10, normalize=True, value_range=(-1, 1))
         return path
@@ -393,7 +396,7 @@ class Trainer:
         per_epoch = self.iterations_per_epoch()
         self.generator.train()
         self.discriminator.train()
-        self.hook.on_train_start(trainer=self)
+        self.hook.on_train_start(trainer=self, checkpoint=self.resumed_from)
         if self.on_progress:
             self.on_progress({"total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1})
         with open(self.run_dir / METRICS_FILE, "a") as log_file, self._stop_on_signals():

@@ -87,9 +87,15 @@ def register_models(register: Register) -> None:
 
 
 @hookspec
-def on_train_start(trainer: Any) -> None:
-    """Called once before the first step (also after ``--resume``), with the
-    :class:`ganzoo.engine.Trainer`: models, optimizers and run directory are ready."""
+def on_train_start(trainer: Any, checkpoint: dict[str, Any] | None) -> None:
+    """Called once before the first step, with the :class:`ganzoo.engine.Trainer`: models,
+    optimizers and run directory are ready. On ``--resume``, ``checkpoint`` is the
+    checkpoint dictionary being resumed from (where a plugin finds what it added in
+    ``on_checkpoint``); ``None`` for a new run.
+
+    A plugin may set ``trainer.sampling_generator`` to a module with the generator's
+    interface (an exponential moving average of its weights, say): the epoch grids, and
+    ``ganzoo sample``, then use it."""
 
 
 @hookspec

@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "core.losses": "ganzoo.default_plugins.losses",
     "core.conditioning": "ganzoo.default_plugins.conditioning",
     "core.datasets": "ganzoo.default_plugins.datasets",
+    "core.ema": "ganzoo.default_plugins.ema",
     "core.tensorboard": "ganzoo.default_plugins.tensorboard",
 }
 

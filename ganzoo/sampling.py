@@ -33,6 +33,7 @@ class LoadedGenerator:
     class_names: list[str] = field(default_factory=list)
     checkpoint: str = ""
     epoch: int = 0
+    ema: bool = False
 
     def label_index(self, label: str | int) -> int:
         """A class index from an index or a class name, with a clear error otherwise."""
@@ -48,8 +49,11 @@ class LoadedGenerator:
         raise ConfigError(f"--label {label!r} is not a class of {self.config.dataset!r}; allowed: {allowed}")
 
 
-def load_generator(path: str | Path, device: str = "auto") -> LoadedGenerator:
-    """Rebuild the generator of a run directory or checkpoint file, in eval mode."""
+def load_generator(path: str | Path, device: str = "auto", *, ema: bool = True) -> LoadedGenerator:
+    """Rebuild the generator of a run directory or checkpoint file, in eval mode.
+
+    If the run kept an exponential moving average of G's weights (``--ema``), that average
+    is loaded unless ``ema=False``."""
     target = select_device(device)
     state = load_checkpoint(path, map_location="cpu")
     config = TrainConfig.from_dict(state["config"])
@@ -59,7 +63,8 @@ def load_generator(path: str | Path, device: str = "auto") -> LoadedGenerator:
         generator, _ = build_gan(
             config, zoo, image_shape=tuple(data["image_shape"]), num_classes=data.get("num_classes")
         )
-        generator.load_state_dict(state["generator"])
+        use_ema = ema and "generator_ema" in state
+        generator.load_state_dict(state["generator_ema" if use_ema else "generator"])
     except KeyError as error:
         raise CheckpointError(f"checkpoint {state['path']} lacks {error}; it is not a complete ganzoo checkpoint") from error
     except RuntimeError as error:
@@ -76,6 +81,7 @@ def load_generator(path: str | Path, device: str = "auto") -> LoadedGenerator:
         class_names=list(data.get("class_names") or []),
         checkpoint=state["path"],
         epoch=int(state.get("epoch", 0)),
+        ema=use_ema,
     )
 
 
@@ -131,6 +137,7 @@ def sample_to_file(
     nrow: int | None = None,
     device: str = "auto",
     overwrite: bool = False,
+    ema: bool = True,
 ) -> Path:
     """The Python twin of ``ganzoo sample``."""
     out = Path(out)
@@ -138,7 +145,7 @@ def sample_to_file(
         raise ConfigError(f"--out {out}: the file name must end in {', '.join(IMAGE_SUFFIXES)}")
     if out.exists() and not overwrite:
         raise ConfigError(f"--out {out} already exists; pass --overwrite to replace it")
-    loaded = load_generator(run, device=device)
+    loaded = load_generator(run, device=device, ema=ema)
     labels = None
     if label is not None:
         labels = torch.full((n,), loaded.label_index(label), dtype=torch.long)

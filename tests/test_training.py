@@ -179,3 +179,44 @@ def test_stop_in_the_middle_of_an_epoch_then_resume_is_exact(model, ganzoo_plugi
     assert_same_tensors(g1, g2)
     assert_same_tensors(d1, d2)
     assert read_metrics(straight) == read_metrics(resumed)
+
+
+def test_ema_follows_its_closed_form_and_is_used_for_sampling(ganzoo_plugin, synthetic_root, tmp_path):
+    snapshots = []
+
+    class Recorder:  # G's weights at the start and after every iteration
+        @ganzoo.hookimpl
+        def on_train_start(self, trainer):
+            snapshots.append({k: v.clone() for k, v in trainer.generator.named_parameters()})
+
+        @ganzoo.hookimpl
+        def on_step_end(self, trainer):
+            snapshots.append({k: v.clone() for k, v in trainer.generator.named_parameters()})
+
+    ganzoo_plugin(Recorder())
+    decay = 0.9
+    options = dict(QUICK, epochs=1, limit_batches=12, data_root=str(synthetic_root))
+    result = ganzoo.train("gan", "mnist", out=tmp_path / "ema", ema=True, ema_decay=decay, **options)
+    expected = dict(snapshots[0])
+    for current in snapshots[1:]:
+        expected = {k: decay * expected[k] + (1 - decay) * current[k] for k in expected}
+    state = torch.load(latest_checkpoint(result.run_dir), weights_only=True)
+    for key, value in expected.items():
+        torch.testing.assert_close(state["generator_ema"][key], value, rtol=1e-5, atol=1e-6)
+        assert not torch.equal(state["generator_ema"][key], state["generator"][key])
+    averaged = ganzoo.load_generator(result.run_dir, device="cpu")
+    raw = ganzoo.load_generator(result.run_dir, device="cpu", ema=False)
+    assert averaged.ema and not raw.ema
+    first = next(iter(expected))
+    assert torch.equal(dict(averaged.generator.named_parameters())[first], state["generator_ema"][first])
+    assert torch.equal(dict(raw.generator.named_parameters())[first], state["generator"][first])
+
+
+def test_ema_survives_resume_exactly(synthetic_root, tmp_path):
+    options = dict(QUICK, epochs=2, data_root=str(synthetic_root), ema=True)
+    straight = ganzoo.train("gan", "mnist", out=tmp_path / "a", **options).run_dir
+    ganzoo.train("gan", "mnist", out=tmp_path / "b", **dict(options, epochs=1))
+    resumed = ganzoo.train("gan", "mnist", out=tmp_path / "b", resume=True, epochs=2).run_dir
+    _, _, s1 = weights(straight)
+    _, _, s2 = weights(resumed)
+    assert_same_tensors(s1["generator_ema"], s2["generator_ema"])
