@@ -1,8 +1,9 @@
 """The GAN paper's multilayer perceptrons, as in the reference scripts.
 
 G: z (100) -> 256 -> 256 -> 784, Tanh output.   D: 784 -> 256 -> 256 -> (1, added by the
-conditioning strategy's head), LeakyReLU 0.2. Widths and activation are arguments so
-that presets can reproduce the reference script exactly.
+conditioning strategy's head), LeakyReLU 0.2. Widths, G's activation, BatchNorm in G and
+dropout in D are arguments, so that the recipe can choose what trains well and the
+``reference`` preset can reproduce the reference script exactly.
 """
 
 from __future__ import annotations
