@@ -100,6 +100,8 @@ def cli() -> None:
               help="Decay of --ema per iteration. [0.999]")
 @click.option("--tensorboard", is_flag=True, default=None,
               help="Also log to RUN_DIR/tensorboard (needs: pip install 'ganzoo[tensorboard]').")
+@click.option("--profile", is_flag=True, default=None,
+              help="Profile iterations 11-30 with torch.profiler into RUN_DIR/profile/ (summary.txt, trace.json).")
 @click.option("--limit-batches", type=click.IntRange(min=1), help="Use at most this many batches per epoch (quick trials).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
 def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, overwrite: bool,

@@ -48,6 +48,7 @@ class TrainConfig:
     log_every: int = 50
     tensorboard: bool = False
     ema: bool = False
+    profile: bool = False
     ema_decay: float = 0.999
     limit_batches: int | None = None
     generator_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -70,11 +71,11 @@ class TrainConfig:
 TUNABLE = {
     "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
     "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
-    "tensorboard", "ema", "ema_decay",
+    "tensorboard", "ema", "ema_decay", "profile",
 }
 # May differ between the original run and ``--resume`` (they do not change what is learned
 # up to the checkpoint): train longer, on another device, from another folder.
-RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "tensorboard"}
+RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "tensorboard", "profile"}
 
 
 def resolve_config(

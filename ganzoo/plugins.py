@@ -34,6 +34,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "core.datasets": "ganzoo.default_plugins.datasets",
     "core.ema": "ganzoo.default_plugins.ema",
     "core.tensorboard": "ganzoo.default_plugins.tensorboard",
+    "core.profiler": "ganzoo.default_plugins.profiler",
 }
 
 # hook name -> (registry kind, plural, attribute of Zoo)

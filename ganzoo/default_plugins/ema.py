@@ -38,8 +38,11 @@ def on_step_end(trainer):
     average = _averages.get(trainer)
     if average is None:
         return
-    # weight <- decay * weight + (1 - decay) * current, i.e. lerp towards current
-    weight = 1.0 - trainer.config.ema_decay
+    # average <- d * average + (1 - d) * current, i.e. a lerp towards current. The decay
+    # warms up as in TensorFlow's ExponentialMovingAverage(num_updates): early on the
+    # average follows G closely instead of dragging its random initialisation along.
+    decay = min(trainer.config.ema_decay, (1 + trainer.step) / (10 + trainer.step))
+    weight = 1.0 - decay
     torch._foreach_lerp_(list(average.parameters()), list(trainer.generator.parameters()), weight)
     for mine, theirs in zip(average.buffers(), trainer.generator.buffers()):
         mine.copy_(theirs)  # BatchNorm statistics follow the live generator
