@@ -70,6 +70,13 @@ def save_checkpoint(state: dict[str, Any], run_dir: Path, name: str, keep: int =
     return path
 
 
+def remove_partial_writes(run_dir: Path) -> None:
+    """Delete temporary files left by writes that were killed (SIGKILL, power loss)."""
+    for folder in (Path(run_dir), Path(run_dir) / CHECKPOINT_DIR):
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
 def latest_checkpoint(run_dir: Path) -> Path | None:
     """The checkpoint named by ``run_dir/checkpoints/latest``, or ``None`` if there is none."""
     pointer = Path(run_dir) / CHECKPOINT_DIR / LATEST_POINTER

@@ -33,7 +33,7 @@ from torchvision.utils import save_image
 
 import ganzoo
 from ganzoo import plugins
-from ganzoo.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
+from ganzoo.checkpoint import FORMAT_VERSION, load_checkpoint, remove_partial_writes, save_checkpoint
 from ganzoo.config import RESUMABLE_CHANGES, TrainConfig, resolve_config, validate
 from ganzoo.data import default_data_root, make_batches, open_split
 from ganzoo.device import autocast_dtype, select_device
@@ -250,7 +250,13 @@ class Trainer:
             name = f"epoch-{self.epoch + 1:04d}-iter-{self.iteration_in_epoch:06d}.pt"
         else:
             name = f"epoch-{self.epoch:04d}.pt"
-        self.checkpoint_path = save_checkpoint(state, self.run_dir, name)
+        try:
+            self.checkpoint_path = save_checkpoint(state, self.run_dir, name)
+        except OSError as error:  # disk full, quota, permissions: the previous one is intact
+            raise CheckpointError(
+                f"could not write checkpoint {self.run_dir / 'checkpoints' / name}: {error.strerror or error}; "
+                f"the previous checkpoint ({self.checkpoint_path or 'none'}) is intact; free space and --resume"
+            ) from error
         return self.checkpoint_path
 
     # --- training -----------------------------------------------------------------
@@ -497,6 +503,7 @@ def train(
             )
         config = _check_resume_overrides(saved, options, preset)
         validate(config, zoo)
+        remove_partial_writes(run_dir)
         truncate_metrics(run_dir, int(state["step"]))
         write_config(run_dir, config.to_dict())
         trainer = Trainer(config, run_dir, resume_from=state, on_progress=on_progress)

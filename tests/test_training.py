@@ -231,3 +231,31 @@ def test_profile_writes_where_the_time_goes(synthetic_root, tmp_path):
     assert "aten::addmm" in summary or "aten::mm" in summary  # the linear layers are in there
     trace = json.loads((result.run_dir / "profile" / "trace.json").read_text())
     assert trace["traceEvents"]
+
+
+def test_disk_full_during_a_checkpoint_keeps_the_previous_one(synthetic_root, tmp_path, monkeypatch):
+    import errno
+
+    from ganzoo import checkpoint as checkpoint_module
+    from ganzoo.errors import CheckpointError
+
+    real_save = torch.save
+    calls = {"n": 0}
+
+    def save_then_fill_the_disk(obj, handle, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second epoch's checkpoint: half written, then ENOSPC
+            handle.write(b"PK\x03\x04 partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(obj, handle, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint_module.torch, "save", save_then_fill_the_disk)
+    run = tmp_path / "full"
+    with pytest.raises(CheckpointError, match=r"No space left on device; the previous checkpoint .*epoch-0001\.pt\) is intact"):
+        ganzoo.train("gan", "mnist", out=run, data_root=str(synthetic_root), **QUICK)
+    monkeypatch.undo()
+    assert latest_checkpoint(run).name == "epoch-0001.pt"
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["epoch-0001.pt", "latest"]  # no temp file left
+    torch.load(latest_checkpoint(run), weights_only=True)
+    resumed = ganzoo.train("gan", "mnist", out=run, resume=True)
+    assert resumed.epochs_done == 2
