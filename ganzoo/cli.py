@@ -8,6 +8,7 @@ line, 1 for the rest. Only bugs get a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -114,6 +115,9 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
     """
     from ganzoo.engine import TrainingInterrupted, train
 
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 speaks for the run
+        quiet = True
+
     _warn_plugin_failures()
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite exclude each other: continue the run or replace it")
@@ -131,6 +135,8 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
     except TrainingInterrupted as stop:
         err_console.print(f"[yellow]Interrupted:[/] {escape(str(stop))}", highlight=False, soft_wrap=True)
         sys.exit(stop.exit_code)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
     metrics = "  ".join(f"{k} {v:.3f}" for k, v in result.last_metrics.items())
     console.print(
         f"[bold green]done[/] {result.config.model} on {result.config.dataset}: {result.epochs_done} epochs, "

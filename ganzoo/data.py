@@ -82,9 +82,21 @@ def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, downl
 
 class _Batches:
     batch_size: int
+    rank: int = 0
+    world_size: int = 1
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Serve only this process's share: global batch ``i`` of ``batch_size *
+        world_size`` examples is split in ``world_size`` consecutive slices, so the ranks
+        together see exactly the batches one process with the global batch would see."""
+        self.rank, self.world_size = rank, world_size
 
     def __len__(self) -> int:
-        return self.num_examples() // self.batch_size
+        return self.num_examples() // (self.batch_size * self.world_size)
+
+    def _slice(self, i: int) -> slice:
+        start = (i * self.world_size + self.rank) * self.batch_size
+        return slice(start, start + self.batch_size)
 
     def num_examples(self) -> int:
         raise NotImplementedError
@@ -115,7 +127,7 @@ class InMemoryBatches(_Batches):
     def iterate(self, order: torch.Tensor, start: int = 0) -> Iterator[Batch]:
         order = order.to(self.device)
         for i in range(start, len(self)):
-            index = order[i * self.batch_size : (i + 1) * self.batch_size]
+            index = order[self._slice(i)]
             # uint8 [0, 255] -> float [-1, 1], on the device, for this batch only
             yield self.images[index].float().div_(127.5).sub_(1.0), self.labels[index]
 
@@ -133,7 +145,8 @@ class LoaderBatches(_Batches):
         return len(self.dataset)
 
     def iterate(self, order: torch.Tensor, start: int = 0) -> Iterator[Batch]:
-        indices = order.cpu()[start * self.batch_size :].tolist()
+        order = order.cpu()
+        indices = torch.cat([order[self._slice(i)] for i in range(start, len(self))]).tolist() if start < len(self) else []
         loader = torch.utils.data.DataLoader(
             torch.utils.data.Subset(self.dataset, indices),
             batch_size=self.batch_size,

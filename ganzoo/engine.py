@@ -36,7 +36,9 @@ from ganzoo import plugins
 from ganzoo.checkpoint import FORMAT_VERSION, load_checkpoint, remove_partial_writes, save_checkpoint
 from ganzoo.config import RESUMABLE_CHANGES, TrainConfig, resolve_config, validate
 from ganzoo.data import default_data_root, make_batches, open_split
+from ganzoo import distributed
 from ganzoo.device import autocast_dtype, select_device
+from ganzoo.distributed import Distributed
 from ganzoo.errors import CheckpointError, ConfigError, GanzooError
 from ganzoo.models import build_gan
 from ganzoo.rundir import (
@@ -112,6 +114,32 @@ def _restore_rng_state(state: dict[str, Any], generator: torch.Generator) -> Non
         np.random.set_state((kind, keys.numpy(), pos, has_gauss, cached))
 
 
+class _NoHooks:
+    """Stands in for the hook relay on ranks other than 0."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return lambda **kwargs: None
+
+
+class _DiscriminatorPair(torch.nn.Module):
+    """D on a real and a fake batch in one ``forward`` (what DDP needs: one forward per
+    backward). One pass over ``[real; fake]`` when D has no layer that mixes samples
+    (same result, bigger matrix products), two passes otherwise."""
+
+    def __init__(self, discriminator: torch.nn.Module, joint: bool) -> None:
+        super().__init__()
+        self.discriminator = discriminator
+        self.joint = joint
+
+    def forward(self, real: torch.Tensor, y_real: torch.Tensor | None, fake: torch.Tensor,
+                y_fake: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        D = self.discriminator
+        if self.joint:
+            labels = None if y_real is None else torch.cat((y_real, y_fake))
+            return D(torch.cat((real, fake)), labels).split(real.shape[0])
+        return D(real, y_real), D(fake, y_fake)
+
+
 class Trainer:
     """Trains one GAN as described by a :class:`TrainConfig`, writing into ``run_dir``.
 
@@ -127,18 +155,27 @@ class Trainer:
         *,
         resume_from: dict[str, Any] | None = None,
         on_progress: Callable[[dict[str, Any]], None] | None = None,
+        dist: Distributed | None = None,
     ) -> None:
         self.config = config
         self.run_dir = Path(run_dir)
         self.on_progress = on_progress
         self.zoo = plugins.get_zoo()
         self.device = select_device(config.device)
-        self.hook = plugins.hook()
+        self.dist = dist or distributed.from_environment(self.device.type)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
+        # Lifecycle hooks run on rank 0 only: one grid, one log, one checkpoint per run.
+        self.hook = plugins.hook() if self.dist.is_main else _NoHooks()
 
-        torch.manual_seed(config.seed)  # model initialisation
-        random.seed(config.seed)
+        torch.manual_seed(config.seed)  # model initialisation: the same on every rank
+        random.seed(config.seed + self.dist.rank)
+        # Noise and fake labels: the same stream on every rank (each takes its slice).
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(config.seed)
+        # Epoch order: its own stream, so it can be redrawn on a mid-epoch resume.
+        self.data_rng = torch.Generator(device=self.device)
+        self.data_rng.manual_seed(config.seed + 17)
 
         spec = self.zoo.datasets.get(config.dataset)
         data_root = Path(config.data_root) if config.data_root else default_data_root()
@@ -147,6 +184,7 @@ class Trainer:
         self.class_names = list(spec.class_names or getattr(dataset, "classes", ()))
         self.image_shape = spec.image_shape
         self.batches = make_batches(spec, dataset, config.batch_size, self.device)
+        self.batches.shard(self.dist.rank, self.dist.world_size)
         conditioning_cls = self.zoo.conditioning.get(config.conditioning)
         self.conditional = bool(conditioning_cls.requires_labels)
         if self.conditional and not self.num_classes:
@@ -162,6 +200,11 @@ class Trainer:
         )
         self.generator.to(self.device)
         self.discriminator.to(self.device)
+        if self.dist.enabled and self.device.type == "cuda":  # batch statistics of the global batch
+            self.generator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
+            self.discriminator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
+        if self.dist.enabled:
+            torch.manual_seed(config.seed + 7919 * self.dist.rank)  # dropout differs per rank
         self.loss = self.zoo.losses.get(config.loss)()
         # Real and fake batches can go through D together unless a layer mixes samples
         # (BatchNorm's batch statistics, or a module that says so with batch_dependent).
@@ -173,6 +216,17 @@ class Trainer:
         adam = dict(lr=config.lr, betas=tuple(config.betas), fused=fused, foreach=None if fused else True)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), **adam)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
+        # What the updates run through: DDP wrappers (gradients averaged over the ranks)
+        # when distributed, the modules themselves otherwise.
+        pair = _DiscriminatorPair(self.discriminator, self.joint_d_forward)
+        if self.dist.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._g_update: torch.nn.Module = DistributedDataParallel(self.generator, device_ids=ids)
+            self._d_update: torch.nn.Module = DistributedDataParallel(pair, device_ids=ids)
+        else:
+            self._g_update, self._d_update = self.generator, pair
 
         self.amp_dtype = autocast_dtype(self.device) if config.amp else None
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
@@ -189,7 +243,7 @@ class Trainer:
         self.epoch = 0  # completed epochs
         self.step = 0  # completed iterations, over the whole run
         self.iteration_in_epoch = 0  # completed iterations of the epoch in progress
-        self.epoch_rng_state: torch.Tensor | None = None  # self.rng before this epoch's order was drawn
+        self.epoch_rng_state: torch.Tensor | None = None  # data_rng before this epoch's order was drawn
         self.stop_requested: str | None = None  # set (to a reason) to stop at the next iteration
         self.last_metrics: dict[str, float] = {}
         self.checkpoint_path: Path | None = None
@@ -201,6 +255,12 @@ class Trainer:
     # --- state --------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
+        """Everything a resume needs. A collective call when distributed (every rank's RNG
+        state is gathered), so every rank must call it."""
+        rng = _rng_state(self.rng)
+        rng["data"] = self.data_rng.get_state()
+        if self.dist.enabled:
+            rng["torch_per_rank"] = self.dist.all_gather_objects(torch.get_rng_state())
         return {
             "format_version": FORMAT_VERSION,
             "ganzoo_version": ganzoo.__version__,
@@ -214,7 +274,7 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "scaler": self.scaler.state_dict(),
-            "rng": _rng_state(self.rng),
+            "rng": rng,
             "data": {
                 "image_shape": list(self.image_shape),
                 "num_classes": self.num_classes,
@@ -232,6 +292,10 @@ class Trainer:
             if state.get("scaler"):
                 self.scaler.load_state_dict(state["scaler"])
             _restore_rng_state(state["rng"], self.rng)
+            self.data_rng.set_state(state["rng"]["data"])
+            per_rank = state["rng"].get("torch_per_rank")
+            if per_rank is not None and len(per_rank) == self.dist.world_size:
+                torch.set_rng_state(per_rank[self.dist.rank])
         except (KeyError, RuntimeError, ValueError) as error:
             raise CheckpointError(
                 f"checkpoint {state.get('path')} does not fit model {self.config.model!r}: {str(error).splitlines()[0]}"
@@ -245,11 +309,14 @@ class Trainer:
         """Checkpoint now: at an epoch end, or in the middle of the epoch in progress (named
         after that epoch, so that names sort in training order)."""
         state = self.state_dict()
-        self.hook.on_checkpoint(trainer=self, checkpoint=state)
         if self.iteration_in_epoch:
             name = f"epoch-{self.epoch + 1:04d}-iter-{self.iteration_in_epoch:06d}.pt"
         else:
             name = f"epoch-{self.epoch:04d}.pt"
+        if not self.dist.is_main:  # rank 0 writes
+            self.checkpoint_path = self.run_dir / "checkpoints" / name
+            return self.checkpoint_path
+        self.hook.on_checkpoint(trainer=self, checkpoint=state)
         try:
             self.checkpoint_path = save_checkpoint(state, self.run_dir, name)
         except OSError as error:  # disk full, quota, permissions: the previous one is intact
@@ -267,11 +334,13 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        z = torch.randn(n, self.config.z_dim, device=self.device, generator=self.rng)
+        """Noise (and fake labels) for ``n`` samples: this rank's slice of the global batch."""
+        world, rank = self.dist.world_size, self.dist.rank
+        z = torch.randn(n * world, self.config.z_dim, device=self.device, generator=self.rng)[rank * n : (rank + 1) * n]
         if not self.conditional:
             return z, None
-        labels = torch.randint(0, self.num_classes, (n,), device=self.device, generator=self.rng)
-        return z, labels
+        labels = torch.randint(0, self.num_classes, (n * world,), device=self.device, generator=self.rng)
+        return z, labels[rank * n : (rank + 1) * n]
 
     def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
         optimizer.zero_grad(set_to_none=True)
@@ -289,12 +358,7 @@ class Trainer:
             with self._autocast():
                 with torch.no_grad():
                     fake = G(z, fake_labels)
-                if self.joint_d_forward:  # one pass over [real; fake]: same result, bigger matmuls
-                    labels = None if y_real is None else torch.cat((y_real, fake_labels))
-                    real_logits, fake_logits = D(torch.cat((real, fake)), labels).split(real.shape[0])
-                else:
-                    real_logits = D(real, y_real)
-                    fake_logits = D(fake, fake_labels)
+                real_logits, fake_logits = self._d_update(real, y_real, fake, fake_labels)
                 loss_d = self.loss.discriminator_loss(real_logits.float(), fake_logits.float())
             self._update(loss_d, self.opt_d)
 
@@ -303,7 +367,7 @@ class Trainer:
             for _ in range(self.config.g_steps):
                 z, fake_labels = self._noise(self.config.batch_size)
                 with self._autocast():
-                    loss_g = self.loss.generator_loss(D(G(z, fake_labels), fake_labels).float())
+                    loss_g = self.loss.generator_loss(D(self._g_update(z, fake_labels), fake_labels).float())
                 self._update(loss_g, self.opt_g)
         finally:
             D.requires_grad_(True)
@@ -323,15 +387,17 @@ class Trainer:
     def _flush(self, pending: list[tuple[int, int, dict[str, torch.Tensor]]], log_file: Any) -> None:
         if not pending:
             return
-        stacked = torch.stack([torch.stack([m[k] for k in METRIC_NAMES]) for _, _, m in pending]).float().cpu()
+        stacked = torch.stack([torch.stack([m[k] for k in METRIC_NAMES]) for _, _, m in pending]).float()
+        stacked = self.dist.all_reduce_mean(stacked).cpu()  # the global batch's averages
         rows = stacked.tolist()
         records = [
             {"step": step, "epoch": epoch, **dict(zip(METRIC_NAMES, values))}
             for (step, epoch, _), values in zip(pending, rows)
         ]
-        log_file.write("".join(json.dumps(record) + "\n" for record in records))
-        log_file.flush()
-        self.hook.on_log(trainer=self, records=records)
+        if log_file is not None:  # rank 0
+            log_file.write("".join(json.dumps(record) + "\n" for record in records))
+            log_file.flush()
+            self.hook.on_log(trainer=self, records=records)
         finite = torch.isfinite(stacked[:, :2]).all(dim=1)
         if not finite.all():
             first_bad = records[int((~finite).nonzero()[0])]
@@ -341,7 +407,7 @@ class Trainer:
                 "try a lower --lr"
             )
         self.last_metrics = dict(zip(METRIC_NAMES, rows[-1]))
-        if self.on_progress:
+        if self.on_progress and self.dist.is_main:
             self.on_progress({"epoch": self.epoch + 1, "step": records[-1]["step"], **self.last_metrics})
         pending.clear()
 
@@ -363,12 +429,12 @@ class Trainer:
         """This epoch's data order. Drawn afresh at an epoch's start; when resuming in the
         middle of an epoch, drawn again from the saved state so it is the same order."""
         if self.iteration_in_epoch == 0 or self.epoch_rng_state is None:
-            self.epoch_rng_state = self.rng.get_state()
-            return self.batches.permutation(self.rng)
-        current = self.rng.get_state()
-        self.rng.set_state(self.epoch_rng_state)
-        order = self.batches.permutation(self.rng)
-        self.rng.set_state(current)
+            self.epoch_rng_state = self.data_rng.get_state()
+            return self.batches.permutation(self.data_rng)
+        current = self.data_rng.get_state()
+        self.data_rng.set_state(self.epoch_rng_state)
+        order = self.batches.permutation(self.data_rng)
+        self.data_rng.set_state(current)
         return order
 
     @contextlib.contextmanager
@@ -390,6 +456,15 @@ class Trainer:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _should_stop(self) -> bool:
+        """Has a stop been requested? Distributed ranks agree on it every ``log_every``
+        iterations (a collective), so that all of them stop at the same iteration."""
+        if not self.dist.enabled:
+            return bool(self.stop_requested)
+        if self.iteration_in_epoch % self.config.log_every:
+            return False
+        return self.dist.any(bool(self.stop_requested), self.device)
 
     def _interrupt(self, per_epoch: int) -> None:
         path = self.save() if self.iteration_in_epoch else self.checkpoint_path
@@ -413,14 +488,15 @@ class Trainer:
         self.generator.train()
         self.discriminator.train()
         self.hook.on_train_start(trainer=self, checkpoint=self.resumed_from)
-        if self.on_progress:
+        if self.on_progress and self.dist.is_main:
             self.on_progress({"total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1})
-        with open(self.run_dir / METRICS_FILE, "a") as log_file, self._stop_on_signals():
+        log = open(self.run_dir / METRICS_FILE, "a") if self.dist.is_main else contextlib.nullcontext(None)
+        with log as log_file, self._stop_on_signals():
             pending: list[tuple[int, int, dict[str, torch.Tensor]]] = []
             while self.epoch < config.epochs:
                 batches = self.batches.iterate(self._epoch_order(), start=self.iteration_in_epoch * config.d_steps)
                 while self.iteration_in_epoch < per_epoch:
-                    if self.stop_requested:
+                    if self._should_stop():
                         self._flush(pending, log_file)
                         self._interrupt(per_epoch)
                     metrics = self.train_iteration(batches)
@@ -433,12 +509,13 @@ class Trainer:
                 self._flush(pending, log_file)
                 self.epoch += 1
                 self.iteration_in_epoch = 0
-                self.sample_grid(self.run_dir / SAMPLES_DIR / f"epoch-{self.epoch:04d}.png")
+                if self.dist.is_main:
+                    self.sample_grid(self.run_dir / SAMPLES_DIR / f"epoch-{self.epoch:04d}.png")
                 self.hook.on_epoch_end(trainer=self, epoch=self.epoch)
                 self.save()
-                if self.on_progress:
+                if self.on_progress and self.dist.is_main:
                     self.on_progress({"epoch_done": self.epoch, "step": self.step, **self.last_metrics})
-                if self.stop_requested and self.epoch < config.epochs:
+                if self.dist.any(bool(self.stop_requested), self.device) and self.epoch < config.epochs:
                     self._interrupt(per_epoch)
         self.hook.on_train_end(trainer=self)
         return TrainResult(
@@ -503,17 +580,29 @@ def train(
             )
         config = _check_resume_overrides(saved, options, preset)
         validate(config, zoo)
-        remove_partial_writes(run_dir)
-        truncate_metrics(run_dir, int(state["step"]))
-        write_config(run_dir, config.to_dict())
-        trainer = Trainer(config, run_dir, resume_from=state, on_progress=on_progress)
     else:
+        state = None
         config = resolve_config(zoo, model, dataset, preset=preset, **options)
-        run_dir = Path(out) if out is not None else default_run_dir(model, dataset)
-        # Everything that can be refused (the directory, the device, the data, the models)
-        # is checked before the directory is touched.
-        check_new_run_dir(run_dir, overwrite=overwrite)
-        trainer = Trainer(config, run_dir, on_progress=on_progress)
-        prepare_new_run_dir(run_dir, overwrite=overwrite)
-        write_config(run_dir, config.to_dict())
-    return trainer.fit()
+    dist = distributed.from_environment(select_device(config.device).type)
+    try:
+        if resume:
+            trainer = Trainer(config, run_dir, resume_from=state, on_progress=on_progress, dist=dist)
+            if dist.is_main:
+                remove_partial_writes(run_dir)
+                truncate_metrics(run_dir, int(state["step"]))
+                write_config(run_dir, config.to_dict())
+        else:
+            run_dir = Path(out) if out is not None else default_run_dir(model, dataset)
+            run_dir = Path(dist.all_gather_objects(str(run_dir))[0])  # rank 0's choice
+            # Everything that can be refused (the directory, the device, the data, the
+            # models) is checked before the directory is touched.
+            check_new_run_dir(run_dir, overwrite=overwrite)
+            trainer = Trainer(config, run_dir, on_progress=on_progress, dist=dist)
+            dist.barrier()  # every rank has checked the directory before rank 0 writes it
+            if dist.is_main:
+                prepare_new_run_dir(run_dir, overwrite=overwrite)
+                write_config(run_dir, config.to_dict())
+        dist.barrier()
+        return trainer.fit()
+    finally:
+        distributed.shutdown()
