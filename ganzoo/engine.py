@@ -39,7 +39,7 @@ from ganzoo.data import default_data_root, make_batches, open_split
 from ganzoo import distributed
 from ganzoo.device import autocast_dtype, select_device
 from ganzoo.distributed import Distributed
-from ganzoo.errors import CheckpointError, ConfigError, GanzooError
+from ganzoo.errors import CheckpointError, ConfigError, GanzooError, UnknownNameError
 from ganzoo.models import build_gan
 from ganzoo.rundir import (
     METRICS_FILE,
@@ -579,7 +579,13 @@ def train(
                 "resume it with the same model and dataset"
             )
         config = _check_resume_overrides(saved, options, preset)
-        validate(config, zoo)
+        try:
+            validate(config, zoo)
+        except UnknownNameError as error:
+            raise CheckpointError(
+                f"{run_dir} is a {saved.model!r} run, which needs what is not installed here ({error}); "
+                "install the plugin that provides it"
+            ) from error
     else:
         state = None
         config = resolve_config(zoo, model, dataset, preset=preset, **options)

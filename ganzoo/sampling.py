@@ -15,7 +15,7 @@ from ganzoo import plugins
 from ganzoo.checkpoint import atomic_write_bytes, load_checkpoint
 from ganzoo.config import TrainConfig
 from ganzoo.device import select_device
-from ganzoo.errors import CheckpointError, ConfigError
+from ganzoo.errors import CheckpointError, ConfigError, UnknownNameError
 from ganzoo.models import Generator, build_gan
 
 IMAGE_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
@@ -65,6 +65,11 @@ def load_generator(path: str | Path, device: str = "auto", *, ema: bool = True) 
         )
         use_ema = ema and "generator_ema" in state
         generator.load_state_dict(state["generator_ema" if use_ema else "generator"])
+    except UnknownNameError as error:
+        raise CheckpointError(
+            f"checkpoint {state['path']} is a {config.model!r} run, which needs what is not installed here ({error}); "
+            "install the plugin that provides it"
+        ) from error
     except KeyError as error:
         raise CheckpointError(f"checkpoint {state['path']} lacks {error}; it is not a complete ganzoo checkpoint") from error
     except RuntimeError as error:

@@ -204,3 +204,36 @@ def test_signal_saves_a_checkpoint_and_says_how_to_resume(signal_name, exit_code
     )
     assert resumed.returncode == 0, resumed.stderr
     assert "done gan on mnist" in resumed.stdout
+
+
+def test_checkpoint_of_a_model_whose_plugin_is_missing_is_a_clear_error(capsys, synthetic_root, tmp_path):
+    import torch
+
+    run_dir = tmp_path / "run"
+    assert run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK)[0] == 0
+    path = run_dir / "checkpoints" / "epoch-0001.pt"
+    state = torch.load(path, weights_only=True)
+    state["config"]["model"] = "stylegan9"
+    state["config"]["generator"] = "stylegan9-g"
+    torch.save(state, path)
+    code, _, err = run_cli(capsys, "sample", str(run_dir), "--out", "x.png")
+    assert code == 1
+    assert_one_line_error(err, "is a 'stylegan9' run", "unknown generator 'stylegan9-g'", "install the plugin")
+    code, _, err = run_cli(capsys, "run", "stylegan9", "--out", str(run_dir), "--resume")
+    assert code == 2  # the model name itself is unknown on this install
+    assert_one_line_error(err, "unknown model 'stylegan9'")
+
+
+def test_conditional_model_on_a_dataset_without_labels_is_refused(capsys, ganzoo_plugin, tmp_path):
+    from ganzoo.data import DatasetSpec
+
+    class Unlabelled:
+        @__import__("ganzoo").hookimpl
+        def register_datasets(self, register):
+            register("faces", DatasetSpec(name="faces", image_shape=(1, 28, 28), num_classes=0, open=None))
+
+    ganzoo_plugin(Unlabelled())
+    code, _, err = run_cli(capsys, "run", "cgan", "--dataset", "faces", "--out", str(tmp_path / "x"))
+    assert code == 2
+    assert_one_line_error(err, "conditioning 'embedding-concat' needs class labels", "'faces' has none")
+    assert not (tmp_path / "x").exists()
