@@ -177,56 +177,9 @@ class Trainer:
         self.data_rng = torch.Generator(device=self.device)
         self.data_rng.manual_seed(config.seed + 17)
 
-        spec = self.zoo.datasets.get(config.dataset)
-        data_root = Path(config.data_root) if config.data_root else default_data_root()
-        dataset = open_split(spec, data_root, train=True, download=config.download)
-        self.num_classes = spec.num_classes or len(getattr(dataset, "classes", ())) or None
-        self.class_names = list(spec.class_names or getattr(dataset, "classes", ()))
-        self.image_shape = spec.image_shape
-        self.batches = make_batches(spec, dataset, config.batch_size, self.device)
-        self.batches.shard(self.dist.rank, self.dist.world_size)
-        conditioning_cls = self.zoo.conditioning.get(config.conditioning)
-        self.conditional = bool(conditioning_cls.requires_labels)
-        if self.conditional and not self.num_classes:
-            raise ConfigError(f"conditioning {config.conditioning!r} needs class labels; dataset {config.dataset!r} has none")
-        if len(self.batches) < config.d_steps:
-            raise ConfigError(
-                f"dataset {config.dataset!r} has {len(self.batches)} batch(es) of {config.batch_size}, "
-                f"fewer than d-steps={config.d_steps}; lower --batch-size or --d-steps"
-            )
-
-        self.generator, self.discriminator = build_gan(
-            config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes
-        )
-        self.generator.to(self.device)
-        self.discriminator.to(self.device)
-        if self.dist.enabled and self.device.type == "cuda":  # batch statistics of the global batch
-            self.generator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
-            self.discriminator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
-        if self.dist.enabled:
-            torch.manual_seed(config.seed + 7919 * self.dist.rank)  # dropout differs per rank
-        self.loss = self.zoo.losses.get(config.loss)()
-        # Real and fake batches can go through D together unless a layer mixes samples
-        # (BatchNorm's batch statistics, or a module that says so with batch_dependent).
-        self.joint_d_forward = not any(
-            isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "batch_dependent", False)
-            for m in self.discriminator.modules()
-        )
-        fused = self.device.type == "cuda"
-        adam = dict(lr=config.lr, betas=tuple(config.betas), fused=fused, foreach=None if fused else True)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), **adam)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
-        # What the updates run through: DDP wrappers (gradients averaged over the ranks)
-        # when distributed, the modules themselves otherwise.
-        pair = _DiscriminatorPair(self.discriminator, self.joint_d_forward)
-        if self.dist.enabled:
-            from torch.nn.parallel import DistributedDataParallel
-
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self._g_update: torch.nn.Module = DistributedDataParallel(self.generator, device_ids=ids)
-            self._d_update: torch.nn.Module = DistributedDataParallel(pair, device_ids=ids)
-        else:
-            self._g_update, self._d_update = self.generator, pair
+        self._open_data()
+        self._build_models()
+        self._build_optimizers()
 
         self.amp_dtype = autocast_dtype(self.device) if config.amp else None
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
@@ -251,6 +204,66 @@ class Trainer:
         self.resumed_from = resume_from
         if resume_from is not None:
             self._restore(resume_from)
+
+    def _open_data(self) -> None:
+        """The training split through torchvision, served by the in-memory or DataLoader path."""
+        spec = self.zoo.datasets.get(self.config.dataset)
+        data_root = Path(self.config.data_root) if self.config.data_root else default_data_root()
+        dataset = open_split(spec, data_root, train=True, download=self.config.download)
+        self.num_classes = spec.num_classes or len(getattr(dataset, "classes", ())) or None
+        self.class_names = list(spec.class_names or getattr(dataset, "classes", ()))
+        self.image_shape = spec.image_shape
+        self.batches = make_batches(spec, dataset, self.config.batch_size, self.device)
+        self.batches.shard(self.dist.rank, self.dist.world_size)
+        conditioning_cls = self.zoo.conditioning.get(self.config.conditioning)
+        self.conditional = bool(conditioning_cls.requires_labels)
+        if self.conditional and not self.num_classes:
+            raise ConfigError(
+                f"conditioning {self.config.conditioning!r} needs class labels; dataset {self.config.dataset!r} has none"
+            )
+        if len(self.batches) < self.config.d_steps:
+            raise ConfigError(
+                f"dataset {self.config.dataset!r} has {len(self.batches)} batch(es) of {self.config.batch_size}, "
+                f"fewer than d-steps={self.config.d_steps}; lower --batch-size or --d-steps"
+            )
+
+    def _build_models(self) -> None:
+        """G and D from the registries, on the device (SyncBatchNorm when distributed on CUDA)."""
+        self.generator, self.discriminator = build_gan(
+            self.config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes
+        )
+        self.generator.to(self.device)
+        self.discriminator.to(self.device)
+        if self.dist.enabled and self.device.type == "cuda":  # batch statistics of the global batch
+            self.generator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
+            self.discriminator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
+        if self.dist.enabled:
+            torch.manual_seed(self.config.seed + 7919 * self.dist.rank)  # dropout differs per rank
+        self.loss = self.zoo.losses.get(self.config.loss)()
+        # Real and fake batches can go through D together unless a layer mixes samples
+        # (BatchNorm's batch statistics, or a module that says so with batch_dependent).
+        self.joint_d_forward = not any(
+            isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "batch_dependent", False)
+            for m in self.discriminator.modules()
+        )
+
+    def _build_optimizers(self) -> None:
+        """Adam for G and D (fused on CUDA, foreach elsewhere), and what the updates run through."""
+        fused = self.device.type == "cuda"
+        adam = dict(lr=self.config.lr, betas=tuple(self.config.betas), fused=fused, foreach=None if fused else True)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), **adam)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
+        # What the updates run through: DDP wrappers (gradients averaged over the ranks)
+        # when distributed, the modules themselves otherwise.
+        pair = _DiscriminatorPair(self.discriminator, self.joint_d_forward)
+        if self.dist.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._g_update: torch.nn.Module = DistributedDataParallel(self.generator, device_ids=ids)
+            self._d_update: torch.nn.Module = DistributedDataParallel(pair, device_ids=ids)
+        else:
+            self._g_update, self._d_update = self.generator, pair
 
     # --- state --------------------------------------------------------------------
 
