@@ -26,7 +26,7 @@ from ganzoo.errors import GanzooError
 console = Console()
 err_console = Console(stderr=True)
 
-LIST_KINDS = ("models", "generators", "discriminators", "losses", "conditioning", "datasets")
+LIST_KINDS = ("models", "generators", "discriminators", "losses", "conditioning", "datasets", "feature-extractors")
 
 
 class RegistryName(click.ParamType):
@@ -59,10 +59,11 @@ def cli() -> None:
     \b
     Train:      ganzoo run gan --dataset mnist
     Sample:     ganzoo sample runs/gan-mnist --n 64 --out digits.png
+    Evaluate:   ganzoo eval runs/gan-mnist runs/cgan-mnist --out runs/compare
     The zoo:    ganzoo list models    /    ganzoo plugins
 
     Plugins installed in the same environment (entry-point group 'ganzoo') add models,
-    losses, conditioning strategies and datasets to every command.
+    losses, conditioning strategies, datasets and feature extractors to every command.
     """
 
 
@@ -223,6 +224,78 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, ou
     console.print(f"wrote {n} samples to {path}", highlight=False)
 
 
+# --- eval ------------------------------------------------------------------------------
+
+EVAL_METRICS = ("fid", "kid", "is", "coverage", "accuracy")  # = ganzoo.evaluation.metrics.METRICS (no torch import here)
+
+
+class MetricList(click.ParamType):
+    """A comma-separated list of metric names; unknown names fail with the choices."""
+
+    name = "metrics"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list[str]:
+        if isinstance(value, list):
+            return value
+        names = [v.strip().lower() for v in str(value).split(",") if v.strip()]
+        if not names:
+            self.fail(f"no metric given; choose from {','.join(EVAL_METRICS)}", param, ctx)
+        for name in names:
+            if name not in EVAL_METRICS:
+                import difflib
+
+                close = difflib.get_close_matches(name, EVAL_METRICS, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                self.fail(f"unknown metric {name!r}: {hint}choose from {','.join(EVAL_METRICS)}", param, ctx)
+        return names
+
+
+@cli.command("eval")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path),
+                metavar="RUN_DIR_OR_CHECKPOINT...")
+@click.option("--n", "-n", type=click.IntRange(min=2), default=10000, show_default=True,
+              help="Samples per run (balanced over the classes for conditional models).")
+@click.option("--metrics", type=MetricList(), default=",".join(EVAL_METRICS), show_default=True,
+              help="Comma-separated: fid, kid, is, coverage (class histogram), accuracy (conditional models).")
+@click.option("--features", type=RegistryName("feature_extractors"),
+              help="Feature extractor (see 'ganzoo list feature-extractors'). "
+                   "[default: the dataset's classifier, else inception]")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the noise (and of KID's subsets).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Images per forward pass. [default: the extractor's]")
+@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder holding the dataset. [default: the run's, else $GANZOO_DATA_ROOT or ~/.cache/ganzoo/datasets]")
+@click.option("--inception-weights", type=click.Path(dir_okay=False, path_type=Path),
+              help="Local copy of torch-fidelity's weights-inception-2015-12-05-6726825d.pth. [default: torch hub's cache]")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for metrics.json and report.md. [default: RUN_DIR/eval; required for several runs]")
+@click.option("--overwrite", is_flag=True, help="Replace the metrics.json already in --out.")
+@click.option("--ema/--no-ema", default=True, show_default=True,
+              help="Use the moving average of G's weights when the run kept one (--ema).")
+def eval_(runs: tuple[Path, ...], n: int, metrics: list[str], features: str | None, seed: int, device: str,
+          batch_size: int | None, data_root: Path | None, inception_weights: Path | None, out: Path | None,
+          overwrite: bool, ema: bool) -> None:
+    """Measure saved generators: FID, KID and IS (torchmetrics) against the dataset's test split,
+    class coverage and, for conditional models, conditional accuracy.
+
+    Several runs are evaluated with the same settings and shown side by side. Writes
+    metrics.json and report.md to --out. Real-data statistics are cached in
+    $GANZOO_CACHE_DIR/stats (default ~/.cache/ganzoo/stats).
+    """
+    from ganzoo.evaluation.pipeline import evaluate
+    from ganzoo.evaluation.report import rich_table
+
+    _warn_plugin_failures()
+    report = evaluate(
+        list(runs), n=n, metrics=metrics, features=features, device=device, out=out, batch_size=batch_size,
+        data_root=data_root, inception_weights=inception_weights, seed=seed, ema=ema, overwrite=overwrite,
+        log=lambda message: err_console.print(f"[dim]{escape(message)}[/]", highlight=False),
+    )
+    console.print(rich_table(report))
+    console.print(f"wrote {report.out / 'metrics.json'} and {report.out / 'report.md'}", highlight=False)
+
+
 # --- list / plugins --------------------------------------------------------------------
 
 
@@ -231,9 +304,10 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, ou
 @click.argument("pattern", default="*")
 def list_(kind: str, pattern: str) -> None:
     """List what the installed plugins registered: models (default), generators,
-    discriminators, losses, conditioning or datasets. PATTERN filters names (fnmatch)."""
+    discriminators, losses, conditioning, datasets or feature-extractors. PATTERN filters
+    names (fnmatch)."""
     _warn_plugin_failures()
-    registry = getattr(plugins.get_zoo(), kind)
+    registry = getattr(plugins.get_zoo(), kind.replace("-", "_"))
     table = Table(title=f"{kind} ({len(registry.names(pattern))})", title_justify="left")
     table.add_column("name", style="bold cyan", no_wrap=True)
     if kind == "models":

@@ -83,6 +83,20 @@ def register_models(register: Register) -> None:
     ``ganzoo run NAME`` trains."""
 
 
+@hookspec
+def register_feature_extractors(register: Register) -> None:
+    """Add feature extractors for ``ganzoo eval``: ``obj`` is a
+    :class:`ganzoo.evaluation.extractors.FeatureExtractorSpec`, whose ``build`` returns a
+    module mapping generated or real images in ``[-1, 1]`` (``(N, C, H, W)``, on the
+    evaluation device) to ``(features (N, D), logits (N, K) or None)``. Features feed FID
+    and KID, logits the Inception Score.
+
+    An extractor registered under a dataset's name (``mnist``) whose logits are that
+    dataset's classes is the dataset's default extractor and its classifier for the class
+    metrics (conditional accuracy, class coverage); ``inception`` is the default for the
+    others."""
+
+
 # --- lifecycle hooks -----------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "core.ema": "ganzoo.default_plugins.ema",
     "core.tensorboard": "ganzoo.default_plugins.tensorboard",
     "core.profiler": "ganzoo.default_plugins.profiler",
+    "core.features": "ganzoo.default_plugins.features",
 }
 
 # hook name -> (registry kind, plural, attribute of Zoo)
@@ -45,6 +46,7 @@ REGISTRATION_HOOKS: dict[str, tuple[str, str, str]] = {
     "register_conditioning": ("conditioning strategy", "conditioning strategies", "conditioning"),
     "register_datasets": ("dataset", "datasets", "datasets"),
     "register_models": ("model", "models", "models"),
+    "register_feature_extractors": ("feature extractor", "feature extractors", "feature_extractors"),
 }
 
 
@@ -82,6 +84,7 @@ class Zoo:
     conditioning: Registry
     datasets: Registry
     models: Registry
+    feature_extractors: Registry
     failures: list[PluginFailure] = field(default_factory=list)
 
     def registries(self) -> dict[str, Registry]:

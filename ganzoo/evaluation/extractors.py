@@ -1,0 +1,126 @@
+"""Feature extractors: the networks whose view of an image the metrics compare.
+
+FID and KID compare the distributions of *features* of generated and real images, IS the
+class probabilities (*logits*) of generated images; which network gives those features
+decides what the numbers mean, so it is a registry that plugins extend
+(``register_feature_extractors``), and every report names the extractor and its weights.
+
+An extractor runs once per batch, and its outputs feed every metric, the class metrics
+and the real-data cache: torchmetrics' FID, KID and IS are given a pass-through
+``feature=`` module instead of the network (see :mod:`ganzoo.evaluation.metrics`), so a
+network is never run three times on the same images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+from ganzoo.errors import ConfigError
+from ganzoo.registry import Registry
+
+
+class FeatureExtractor(nn.Module):
+    """What a registered ``build`` returns: a module in eval mode, mapping images in
+    ``[-1, 1]`` of shape ``(N, C, H, W)`` (on its device) to ``(features (N, num_features),
+    logits (N, num_classes) or None)``.
+
+    ``weights_sha256`` identifies the weights: it keys the real-data cache and is written
+    in every report, since a FID is only comparable with one computed with the same weights.
+    """
+
+    num_features: int
+    num_classes: int | None
+    weights_sha256: str
+
+    def check_input(self, image_shape: tuple[int, ...]) -> None:
+        """Raise :class:`ConfigError` if this extractor cannot take images of this shape."""
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class FeatureExtractorSpec:
+    """A registered feature extractor.
+
+    ``build(weights=None)`` returns a :class:`FeatureExtractor` on the CPU; ``weights`` is a
+    local file replacing its default weights (``--inception-weights`` for ``inception``).
+    ``classes_of`` names the dataset whose classes the logits are, if any: such an
+    extractor, registered under that dataset's name, is the dataset's default extractor and
+    its classifier for conditional accuracy and class coverage. ``batch_size`` is the
+    default number of images per forward pass (small for big networks on a CPU).
+    """
+
+    name: str
+    build: Callable[..., FeatureExtractor]
+    classes_of: str | None = None
+    batch_size: int = 500
+    description: str = ""
+
+
+class ClassifierExtractor(FeatureExtractor):
+    """A shipped :class:`~ganzoo.evaluation.classifier.DomainClassifier`: 128-d penultimate
+    features and the dataset's class logits."""
+
+    def __init__(self, dataset: str, weights: Path | str | None = None, sha256: str | None = None) -> None:
+        super().__init__()
+        from ganzoo.evaluation.classifier import load_classifier
+
+        self.dataset = dataset
+        self.net, self.weights_sha256 = load_classifier(dataset, weights, sha256)
+        self.num_features = self.net.num_features
+        self.num_classes = self.net.num_classes
+
+    def check_input(self, image_shape: tuple[int, ...]) -> None:
+        expected = (self.net.in_channels, self.net.image_size, self.net.image_size)
+        if tuple(image_shape) != expected:
+            shape = "x".join(map(str, image_shape))
+            raise ConfigError(
+                f"feature extractor {self.dataset!r} takes {'x'.join(map(str, expected))} images, "
+                f"the generator makes {shape}; use --features inception"
+            )
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.net(images)
+
+
+def _classifier(dataset: str) -> Callable[..., FeatureExtractor]:
+    def build(weights: Path | str | None = None) -> FeatureExtractor:
+        return ClassifierExtractor(dataset, weights)
+
+    return build
+
+
+def _inception(weights: Path | str | None = None) -> FeatureExtractor:
+    from ganzoo.evaluation.inception import InceptionExtractor
+
+    return InceptionExtractor(weights)
+
+
+MNIST = FeatureExtractorSpec("mnist", _classifier("mnist"), classes_of="mnist", batch_size=1000,
+                             description="CNN classifier trained on MNIST")
+FASHION_MNIST = FeatureExtractorSpec("fashion-mnist", _classifier("fashion-mnist"), classes_of="fashion-mnist",
+                                     batch_size=1000, description="CNN classifier trained on Fashion-MNIST")
+INCEPTION = FeatureExtractorSpec("inception", _inception, batch_size=50,
+                                 description="Inception-v3 (torch-fidelity's port of the TF FID network)")
+
+DEFAULT_EXTRACTOR = "inception"
+
+
+def default_extractor(dataset: str, names: Iterable[str]) -> str:
+    """The extractor registered under the dataset's own name (its domain classifier), else
+    ``inception``: on 28x28 data a domain classifier is both meaningful and fast."""
+    return dataset if dataset in set(names) else DEFAULT_EXTRACTOR
+
+
+def domain_classifier(dataset: str, registry: Registry) -> FeatureExtractorSpec | None:
+    """The spec of the classifier of ``dataset`` for the class metrics, or ``None``."""
+    if dataset not in registry:
+        return None
+    spec = registry.get(dataset)
+    return spec if spec.classes_of == dataset else None

@@ -1,0 +1,358 @@
+""":func:`evaluate`, the Python twin of ``ganzoo eval``: draws samples from saved generators and
+measures them against the dataset's held-out split.
+
+Everything a user can get wrong (the numbers, the metric and extractor names, the output
+folder, the checkpoints, the device, the extractor's weights and input shape, the data)
+is checked before the first sample is drawn, and nothing is written before the metrics
+are computed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import torch
+
+from ganzoo import __version__, plugins
+from ganzoo.data import DatasetSpec, default_data_root, open_split
+from ganzoo.errors import ConfigError
+from ganzoo.evaluation import cache
+from ganzoo.evaluation.classifier import sha256_file
+from ganzoo.evaluation.extractors import FeatureExtractor, default_extractor, domain_classifier
+from ganzoo.evaluation.metrics import METRICS, SampleMetrics, inception_score
+from ganzoo.evaluation.sources import dataset_fingerprint, generated_batches, real_batches
+from ganzoo.sampling import LoadedGenerator, load_generator
+
+REAL_SPLIT = "test"
+DEFAULT_N = 10000
+
+
+@dataclass
+class RunEvaluation:
+    """One run's results: what ``metrics.json`` holds for it."""
+
+    run: str
+    checkpoint: str
+    checkpoint_sha256: str
+    model: str
+    dataset: str
+    epoch: int
+    conditional: bool
+    ema: bool
+    features: str
+    features_sha256: str
+    classifier: str | None
+    classifier_sha256: str | None
+    real_n: int
+    real_cached: bool
+    real_inception_score: tuple[float, float] | None
+    metrics: dict[str, float]
+    not_computed: dict[str, str]
+    class_histograms: dict[str, list[float]]
+    seconds: float
+    real_seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "checkpoint": self.checkpoint,
+            "checkpoint_sha256": self.checkpoint_sha256,
+            "model": self.model,
+            "dataset": self.dataset,
+            "epoch": self.epoch,
+            "conditional": self.conditional,
+            "ema": self.ema,
+            "features": {"name": self.features, "weights_sha256": self.features_sha256},
+            "classifier": None if self.classifier is None
+            else {"name": self.classifier, "weights_sha256": self.classifier_sha256},
+            "real": {"split": REAL_SPLIT, "n": self.real_n, "cached": self.real_cached,
+                     "inception_score": None if self.real_inception_score is None else list(self.real_inception_score)},
+            "metrics": self.metrics,
+            "not_computed": self.not_computed,
+            "class_histograms": self.class_histograms,
+            "seconds": round(self.seconds, 3),
+            "real_seconds": round(self.real_seconds, 3),
+        }
+
+
+@dataclass
+class EvalReport:
+    """Every run's results and the settings they share."""
+
+    runs: list[RunEvaluation]
+    n: int
+    seed: int
+    metrics: list[str]
+    device: str
+    out: Path | None = None
+    ganzoo_version: str = __version__
+    created: str = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ganzoo_version": self.ganzoo_version,
+            "created": self.created,
+            "n": self.n,
+            "seed": self.seed,
+            "metrics": self.metrics,
+            "device": self.device,
+            "runs": [run.to_dict() for run in self.runs],
+        }
+
+
+def parse_metrics(metrics: str | Iterable[str] | None) -> list[str]:
+    """``"fid,kid"`` or ``["fid", "kid"]`` to a validated list in report order; ``None``: all."""
+    if metrics is None:
+        return list(METRICS)
+    names = [m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
+    unknown = [m for m in names if m not in METRICS]
+    if unknown or not names:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], METRICS, n=1) if unknown else []
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        what = f"unknown metric {unknown[0]!r}" if unknown else "no metric given"
+        raise ConfigError(f"--metrics: {what}: {hint}choose from {','.join(METRICS)}")
+    return [m for m in METRICS if m in names]
+
+
+def default_out(run: Path) -> Path:
+    """``RUN_DIR/eval``; for a checkpoint file, the eval folder of the run it belongs to."""
+    run = Path(run)
+    if run.is_dir():
+        return run / "eval"
+    return (run.parent.parent if run.parent.name == "checkpoints" else run.parent) / "eval"
+
+
+class _Extractors:
+    """Builds each extractor once per evaluation, on the device, and checks its input shape."""
+
+    def __init__(self, device: torch.device, inception_weights: Path | str | None) -> None:
+        self.device = device
+        self.inception_weights = inception_weights
+        self.registry = plugins.get_zoo().feature_extractors
+        self.built: dict[str, FeatureExtractor] = {}
+
+    def get(self, name: str, image_shape: tuple[int, ...]) -> FeatureExtractor:
+        if name not in self.built:
+            spec = self.registry.get(name)
+            weights = self.inception_weights if name == "inception" else None
+            self.built[name] = spec.build(weights=weights).to(self.device).eval()
+        extractor = self.built[name]
+        extractor.check_input(tuple(image_shape))
+        return extractor
+
+    def batch_size(self, name: str) -> int:
+        return self.registry.get(name).batch_size
+
+
+@dataclass
+class _Plan:
+    """One run, with everything that could be refused already checked and built."""
+
+    path: Path
+    loaded: LoadedGenerator
+    dataset_name: str
+    spec: DatasetSpec
+    real_dataset: Any
+    name: str  # the feature extractor's
+    extractor: FeatureExtractor
+    classifier_name: str | None  # the dataset's classifier, for the class metrics
+    classifier: FeatureExtractor | None
+
+
+@torch.no_grad()
+def real_statistics(
+    extractor: FeatureExtractor,
+    name: str,
+    *,
+    dataset_name: str,
+    spec: DatasetSpec,
+    dataset: Any,
+    fingerprint: str,
+    batch_size: int,
+    device: torch.device,
+    classifies_dataset: bool,
+    seed: int,
+    say: Callable[[str], None] = lambda message: None,
+) -> cache.RealStats:
+    """The held-out split through ``extractor``: from the cache, or computed and cached.
+
+    ``classifies_dataset``: the extractor's logits are the dataset's classes, so the entry
+    also holds the predicted-class counts (an entry without them is recomputed)."""
+    path = cache.entry_path(dataset_name, REAL_SPLIT, name, extractor.weights_sha256, fingerprint)
+    stats = cache.load(path)
+    if stats is not None and (stats.class_counts is not None or not classifies_dataset):
+        return stats
+    say(f"real statistics of {dataset_name} {REAL_SPLIT} through {name!r} (cached afterwards in {path.parent})")
+    features, logits = [], []
+    for images in real_batches(spec, dataset, batch_size=batch_size, device=device):
+        batch_features, batch_logits = extractor(images)
+        features.append(batch_features.float())
+        if batch_logits is not None:
+            logits.append(batch_logits.float())
+    all_logits = torch.cat(logits) if logits else None
+    counts = None
+    if classifies_dataset and all_logits is not None:
+        counts = torch.bincount(all_logits.argmax(1), minlength=all_logits.shape[1]).cpu()
+    stats = cache.RealStats(
+        features=torch.cat(features).cpu(),
+        class_counts=counts,
+        inception_score=None if all_logits is None else inception_score(all_logits, seed=seed),
+    )
+    cache.save(path, stats)
+    return stats
+
+
+def evaluate(
+    runs: str | Path | list[str | Path],
+    *,
+    n: int = DEFAULT_N,
+    metrics: str | Iterable[str] | None = None,
+    features: str | None = None,
+    device: str = "auto",
+    out: str | Path | None = None,
+    batch_size: int | None = None,
+    data_root: str | Path | None = None,
+    inception_weights: str | Path | None = None,
+    seed: int = 0,
+    ema: bool = True,
+    overwrite: bool = False,
+    write: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> EvalReport:
+    """Evaluate the generators of one or several runs (directories or checkpoint files).
+
+    Draws ``n`` samples from each (balanced over the classes for conditional models; the
+    images ``ganzoo.sample(loaded, n, seed=seed)`` gives) and compares them with the
+    dataset's test split through the feature extractor ``features`` (default: the
+    dataset's domain classifier, else ``inception``). With ``write``, ``metrics.json`` and
+    ``report.md`` go to ``out`` (default ``RUN_DIR/eval`` for one run; required for
+    several), which must not hold a ``metrics.json`` already unless ``overwrite``.
+    """
+    say = log or (lambda message: None)
+    run_paths = [Path(runs)] if isinstance(runs, (str, Path)) else [Path(r) for r in runs]
+    if not run_paths:
+        raise ConfigError("give at least one run directory or checkpoint file")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ConfigError(f"--n must be an integer >= 2 (FID needs two samples), got {n!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ConfigError(f"--batch-size must be an integer >= 1, got {batch_size!r}")
+    selected = parse_metrics(metrics)
+    registry = plugins.get_zoo().feature_extractors
+    if features is not None:
+        registry.entry(features)  # an unknown name fails here, with suggestions
+    out_dir: Path | None = None
+    if write:
+        if out is None and len(run_paths) > 1:
+            raise ConfigError("several runs go into one report: pass --out DIR")
+        out_dir = Path(out) if out is not None else default_out(run_paths[0])
+        if (out_dir / "metrics.json").exists() and not overwrite:
+            raise ConfigError(f"--out {out_dir} already holds metrics.json; pass --overwrite to replace it")
+
+    loaded = [load_generator(path, device=device, ema=ema) for path in run_paths]
+    target = loaded[0].device
+    zoo = plugins.get_zoo()
+    extractors = _Extractors(target, inception_weights)
+    plans = []
+    for path, generator in zip(run_paths, loaded, strict=True):  # everything that can be refused, before any work
+        dataset_name = generator.config.dataset
+        spec = zoo.datasets.get(dataset_name)
+        name = features or default_extractor(dataset_name, set(registry.names()))
+        extractor = extractors.get(name, spec.image_shape)
+        classifier_spec = domain_classifier(dataset_name, registry) if {"coverage", "accuracy"} & set(selected) else None
+        classifier = extractors.get(classifier_spec.name, spec.image_shape) if classifier_spec else None
+        root = Path(data_root) if data_root is not None else Path(generator.config.data_root or default_data_root())
+        real = open_split(spec, root, train=False, download=generator.config.download)
+        plans.append(_Plan(path, generator, dataset_name, spec, real, name, extractor,
+                           classifier_spec.name if classifier_spec else None, classifier))
+
+    results = [
+        _evaluate_one(plan, n=n, selected=selected, seed=seed, batch_size=batch_size, extractors=extractors, say=say)
+        for plan in plans
+    ]
+    report = EvalReport(runs=results, n=n, seed=seed, metrics=selected, device=str(target), out=out_dir)
+    if write and out_dir is not None:
+        from ganzoo.evaluation.report import write_report
+
+        write_report(report, out_dir, overwrite=overwrite)
+    return report
+
+
+@torch.no_grad()
+def _evaluate_one(
+    plan: _Plan,
+    *,
+    n: int,
+    selected: list[str],
+    seed: int,
+    batch_size: int | None,
+    extractors: _Extractors,
+    say: Callable[[str], None],
+) -> RunEvaluation:
+    start = time.perf_counter()
+    loaded, name, extractor, classifier = plan.loaded, plan.name, plan.extractor, plan.classifier
+    not_computed: dict[str, str] = {}
+    wanted = set(selected)
+    if "accuracy" in wanted and not loaded.conditional:
+        wanted.discard("accuracy")
+        not_computed["accuracy"] = f"model {loaded.config.model!r} is not conditional"
+    if classifier is None:
+        for metric in ("coverage", "accuracy"):
+            if metric in wanted:
+                wanted.discard(metric)
+                not_computed[metric] = f"no feature extractor classifies {plan.dataset_name!r}"
+    if "is" in wanted and extractor.num_classes is None:
+        wanted.discard("is")
+        not_computed["is"] = f"feature extractor {name!r} gives no logits"
+
+    common = dict(dataset_name=plan.dataset_name, spec=plan.spec, dataset=plan.real_dataset,
+                  fingerprint=dataset_fingerprint(plan.spec, plan.real_dataset), device=loaded.device, seed=seed,
+                  say=lambda message: say(f"{plan.path}: {message}"))
+    real_start = time.perf_counter()
+    real = real_statistics(extractor, name, batch_size=batch_size or extractors.batch_size(name),
+                           classifies_dataset=extractors.registry.get(name).classes_of == plan.dataset_name, **common)
+    class_real = real
+    if classifier is not None and plan.classifier_name != name:
+        class_real = real_statistics(classifier, plan.classifier_name, classifies_dataset=True,
+                                     batch_size=batch_size or extractors.batch_size(plan.classifier_name), **common)
+    real_seconds = 0.0 if real.cached and class_real.cached else time.perf_counter() - real_start
+
+    say(f"{plan.path}: {n} samples through {name!r}")
+    metric_set = SampleMetrics(
+        wanted, real_features=real.features, real_classes=class_real.class_counts if classifier is not None else None,
+        n=n, device=loaded.device, seed=seed,
+    )
+    for images, labels in generated_batches(loaded, n, seed=seed, batch_size=batch_size or extractors.batch_size(name)):
+        features, logits = extractor(images)
+        class_logits = None
+        if classifier is not None:
+            class_logits = logits if classifier is extractor else classifier(images)[1]
+        metric_set.update(features, logits, class_logits, labels)
+    values, histograms = metric_set.compute()
+    return RunEvaluation(
+        run=str(plan.path),
+        checkpoint=loaded.checkpoint,
+        checkpoint_sha256=sha256_file(loaded.checkpoint),
+        model=loaded.config.model,
+        dataset=plan.dataset_name,
+        epoch=loaded.epoch,
+        conditional=loaded.conditional,
+        ema=loaded.ema,
+        features=name,
+        features_sha256=extractor.weights_sha256,
+        classifier=plan.classifier_name if classifier is not None else None,
+        classifier_sha256=classifier.weights_sha256 if classifier is not None else None,
+        real_n=real.n,
+        real_cached=real.cached and class_real.cached,
+        real_inception_score=real.inception_score,
+        metrics=values,
+        not_computed=not_computed,
+        class_histograms=histograms,
+        seconds=time.perf_counter() - start,
+        real_seconds=real_seconds,
+    )

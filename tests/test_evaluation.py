@@ -1,0 +1,390 @@
+"""`ganzoo eval`: the metrics are right (against real data and an independent computation),
+the extractors' weights are the ones claimed, and the command behaves.
+
+Real-data checks (FID near zero between two halves of MNIST, IS near 10, the classifiers'
+stated accuracy) skip when only the synthetic stand-in exists; the rest always runs.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from scipy import linalg
+
+import ganzoo
+from ganzoo.cli import EVAL_METRICS, main
+from ganzoo.errors import CheckpointError, ConfigError
+from ganzoo.evaluation.classifier import SHIPPED, load_classifier, sha256_file
+from ganzoo.evaluation.extractors import (
+    ClassifierExtractor,
+    FeatureExtractor,
+    FeatureExtractorSpec,
+)
+from ganzoo.evaluation.metrics import (
+    METRICS,
+    PassThrough,
+    class_distance,
+    inception_score,
+)
+from ganzoo.evaluation.sources import generated_batches
+
+from conftest import synthetic_digits  # tests/ is on sys.path (pytest's rootdir conftest)
+
+MNIST_TRAIN_BYTES = 16 + 60000 * 28 * 28  # the real file's size; the synthetic one is smaller
+
+
+@pytest.fixture(scope="module")
+def stats_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("stats-cache")
+
+
+@pytest.fixture(autouse=True)
+def _shared_stats_cache(monkeypatch, stats_cache):
+    """One real-data cache for the module (never the user's): the held-out split goes
+    through each extractor once, as it would for a user."""
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(stats_cache))
+    # KID is 300 small matrix products per evaluation: with two threads on a busy two-core
+    # machine each waits for a descheduled thread (measured 60x slower than one thread).
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def real_mnist(mnist_root):
+    path = mnist_root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    if path.stat().st_size != MNIST_TRAIN_BYTES:
+        pytest.skip("real MNIST is not available (synthetic stand-in only)")
+    from torchvision.datasets import MNIST
+
+    return MNIST(mnist_root, train=True), MNIST(mnist_root, train=False)
+
+
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    return images.float().div(127.5).sub(1).unsqueeze(1) if images.dim() == 3 else images.float().div(127.5).sub(1)
+
+
+@torch.no_grad()
+def extract(extractor, images: torch.Tensor, batch_size: int = 1000):
+    features, logits = [], []
+    for start in range(0, len(images), batch_size):
+        batch_features, batch_logits = extractor(images[start : start + batch_size])
+        features.append(batch_features)
+        logits.append(batch_logits)
+    return torch.cat(features), torch.cat(logits)
+
+
+def torchmetrics_fid(real: torch.Tensor, fake: torch.Tensor) -> float:
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    fid = FrechetInceptionDistance(feature=PassThrough(real.shape[1]))
+    fid.update(real, real=True)
+    fid.update(fake, real=False)
+    return float(fid.compute())
+
+
+def scipy_fid(real: torch.Tensor, fake: torch.Tensor) -> float:
+    """The textbook formula (Heusel et al. 2017), with numpy and scipy only."""
+    x, y = real.double().numpy(), fake.double().numpy()
+    mu_x, mu_y = x.mean(0), y.mean(0)
+    cov_x, cov_y = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+    with warnings.catch_warnings():  # dead ReLU units make the covariances singular: harmless here
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root = linalg.sqrtm(cov_x @ cov_y)
+    root = root.real if np.iscomplexobj(root) else root
+    return float(((mu_x - mu_y) ** 2).sum() + np.trace(cov_x + cov_y - 2 * root))
+
+
+@pytest.fixture(scope="module")
+def mnist_extractor():
+    return ClassifierExtractor("mnist").eval()
+
+
+@pytest.fixture(scope="module")
+def real_mnist_outputs(real_mnist, mnist_extractor):
+    train, test = real_mnist
+    return extract(mnist_extractor, to_unit(test.data)), extract(mnist_extractor, to_unit(train.data[:10000]))
+
+
+# --- the numbers -----------------------------------------------------------------------
+
+
+def test_fid_real_vs_real_is_near_zero_and_noise_is_huge(real_mnist_outputs, mnist_extractor):
+    (test_features, _), (train_features, _) = real_mnist_outputs
+    same = torchmetrics_fid(test_features, train_features)
+    noise = torch.rand(2000, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    noise_features, _ = extract(mnist_extractor, noise)
+    different = torchmetrics_fid(test_features, noise_features)
+    # "Zero" up to the estimator's finite-sample bias: two disjoint 10k halves of the training
+    # set give about 1.6 (0.2% of the features' total variance), test vs train about 2.0,
+    # a 20-epoch GAN about 80, uniform noise about 1000.
+    assert 0 <= same < 3.0, same
+    assert different > 300 * same, (same, different)
+    # the hard case for numerics (a small difference of large traces) agrees with scipy too
+    assert same == pytest.approx(scipy_fid(test_features, train_features), rel=1e-3)
+
+
+def test_torchmetrics_fid_agrees_with_numpy_scipy(mnist_extractor):
+    """Always runs: the classifier's features of two synthetic sets."""
+    a, _ = synthetic_digits(2000, seed=0)
+    b, _ = synthetic_digits(2000, seed=1)
+    b = (b.float() * 0.8).to(torch.uint8)  # dimmer, so the distributions differ
+    fa, _ = extract(mnist_extractor, to_unit(a))
+    fb, _ = extract(mnist_extractor, to_unit(b))
+    ours, reference = torchmetrics_fid(fa, fb), scipy_fid(fa, fb)
+    assert reference > 0.1
+    assert ours == pytest.approx(reference, rel=1e-3)
+
+
+def test_inception_score_of_the_real_test_set_is_close_to_10(real_mnist_outputs):
+    (_, test_logits), _ = real_mnist_outputs
+    mean, std = inception_score(test_logits, seed=0)
+    assert 9.5 < mean <= 10.0 and std < 0.2, (mean, std)
+
+
+def test_shipped_mnist_classifier_has_the_accuracy_the_docs_state(real_mnist, real_mnist_outputs):
+    (_, logits), _ = real_mnist_outputs
+    accuracy = (logits.argmax(1) == real_mnist[1].targets).float().mean().item()
+    assert accuracy == pytest.approx(SHIPPED["mnist"].test_accuracy, abs=5e-4)
+
+
+def test_shipped_fashion_mnist_classifier_has_the_accuracy_the_docs_state(real_mnist, mnist_root):
+    raw = mnist_root / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
+    if not raw.exists() or raw.stat().st_size != 16 + 10000 * 28 * 28:
+        pytest.skip("real Fashion-MNIST is not available")
+    from torchvision.datasets import FashionMNIST
+
+    test = FashionMNIST(mnist_root, train=False)
+    _, logits = extract(ClassifierExtractor("fashion-mnist"), to_unit(test.data))
+    accuracy = (logits.argmax(1) == test.targets).float().mean().item()
+    assert accuracy == pytest.approx(SHIPPED["fashion-mnist"].test_accuracy, abs=5e-4)
+
+
+def test_class_coverage_catches_mode_collapse():
+    real = torch.full((10,), 1000)
+    collapsed = torch.tensor([970, 20, 10, 0, 0, 0, 0, 0, 0, 0])  # 2% and 1%: under a quarter of 10%
+    covered, tv = class_distance(collapsed, real)
+    assert covered == 1 and tv == pytest.approx(0.87)
+    assert class_distance(real, real) == (10, 0.0)
+
+
+# --- the extractors' weights -------------------------------------------------------------
+
+
+def test_shipped_weights_match_their_recorded_hash_and_a_changed_file_is_refused(tmp_path):
+    for shipped in SHIPPED.values():
+        assert sha256_file(shipped.path) == shipped.sha256, shipped.file
+    corrupted = tmp_path / "mnist-classifier.pt"
+    data = bytearray(SHIPPED["mnist"].path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    corrupted.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="sha256 .* expected fc9961d5") as caught:
+        load_classifier("mnist", corrupted)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def inception_weights(tmp_path_factory):
+    """torch-fidelity's Inception-v3, randomly initialised, saved as a state dict: a file of
+    the real one's shapes, so the real loading code runs without the 95 MB download."""
+    fe = pytest.importorskip("torch_fidelity.feature_extractor_inceptionv3")
+    from unittest import mock
+
+    torch.manual_seed(0)
+    with mock.patch.object(fe, "load_state_dict_from_url", lambda *a, **k: {}), \
+            mock.patch.object(fe.FeatureExtractorInceptionV3, "load_state_dict", lambda self, state, strict=True: None):
+        net = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"])
+    path = tmp_path_factory.mktemp("inception") / "weights-inception-2015-12-05-6726825d.pth"
+    torch.save(net.state_dict(), path)
+    return path
+
+
+def test_inception_weights_file_loads_and_maps_images_to_uint8_correctly(inception_weights, monkeypatch, tmp_path):
+    from ganzoo.evaluation.inception import (
+        InceptionExtractor,
+        resolve_weights,
+        to_uint8,
+    )
+
+    levels = torch.arange(256)
+    assert torch.equal(to_uint8(levels / 127.5 - 1).long(), levels)  # every level round-trips
+    assert to_uint8(torch.tensor([-3.0, -1.0, 0.0, 1.0, 2.0])).tolist() == [0, 0, 128, 255, 255]
+
+    extractor = InceptionExtractor(inception_weights)  # --inception-weights PATH
+    assert extractor.weights_sha256 == sha256_file(inception_weights)
+    with torch.no_grad():
+        features, logits = extractor(torch.rand(2, 1, 28, 28) * 2 - 1)  # grayscale -> 3 channels
+    assert features.shape == (2, 2048) and logits.shape == (2, 1008)
+    assert torch.isfinite(features).all() and torch.isfinite(logits).all()
+
+    # torch hub's cache, where torch-fidelity itself would download the file
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    checkpoints = tmp_path / "torch" / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    (checkpoints / inception_weights.name).symlink_to(inception_weights)
+    assert resolve_weights(None) == checkpoints / inception_weights.name
+
+
+def test_missing_inception_weights_is_one_line_naming_the_file(monkeypatch, tmp_path):
+    pytest.importorskip("torch_fidelity")
+    from ganzoo.evaluation.inception import InceptionExtractor
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    expected = tmp_path / "torch" / "hub" / "checkpoints" / "weights-inception-2015-12-05-6726825d.pth"
+    with pytest.raises(CheckpointError) as caught:
+        InceptionExtractor()
+    message = str(caught.value)
+    assert str(expected) in message and "https://github.com/toshas/torch-fidelity/releases" in message
+    assert "--inception-weights" in message and "\n" not in message
+    with pytest.raises(ConfigError, match="no such file"):
+        InceptionExtractor(tmp_path / "elsewhere.pth")
+    not_weights = tmp_path / "not-weights.pth"
+    torch.save({"conv.weight": torch.zeros(2)}, not_weights)
+    with pytest.raises(CheckpointError, match="does not fit Inception-v3"):
+        InceptionExtractor(not_weights)
+
+
+# --- the command -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(mnist_root, tmp_path_factory):
+    """A GAN and a CGAN trained for 5 batches: enough for the command, not for good numbers."""
+    base = tmp_path_factory.mktemp("tiny-runs")
+    return {
+        model: ganzoo.train(model, "mnist", out=base / model, data_root=str(mnist_root), epochs=1,
+                            limit_batches=5, device="cpu").run_dir
+        for model in ("gan", "cgan")
+    }
+
+
+def run_cli(capsys, *args):
+    with pytest.raises(SystemExit) as caught:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return caught.value.code, out, err
+
+
+def test_eval_writes_metrics_and_report_and_reuses_the_real_statistics(tiny_runs, capsys, stats_cache):
+    run = tiny_runs["cgan"]
+    code, out, err = run_cli(capsys, "eval", run, "--n", 200, "--device", "cpu")
+    assert code == 0, err
+    assert "FID" in out and "conditional accuracy" in out
+    written = json.loads((run / "eval" / "metrics.json").read_text())
+    assert written["ganzoo_version"] == ganzoo.__version__ and written["n"] == 200 and written["seed"] == 0
+    result = written["runs"][0]
+    assert result["checkpoint_sha256"] == sha256_file(result["checkpoint"])
+    assert result["features"] == {"name": "mnist", "weights_sha256": SHIPPED["mnist"].sha256}
+    assert set(result["metrics"]) == {"fid", "kid_mean", "kid_std", "is_mean", "is_std", "classes_covered",
+                                      "class_tv", "conditional_accuracy"}
+    assert all(np.isfinite(v) for v in result["metrics"].values())
+    report = (run / "eval" / "report.md").read_text()
+    assert "| FID | lower |" in report and "## What the metrics mean" in report
+    assert list(stats_cache.glob("stats/mnist-test-mnist-*.pt"))
+
+    # the same evaluation again: refused without --overwrite, then the same numbers, from the cache
+    code, _, err = run_cli(capsys, "eval", run, "--n", 200, "--device", "cpu")
+    assert code == 2 and "already holds metrics.json; pass --overwrite" in err
+    code, _, err = run_cli(capsys, "eval", run, "--n", 200, "--device", "cpu", "--overwrite")
+    assert code == 0, err
+    again = json.loads((run / "eval" / "metrics.json").read_text())["runs"][0]
+    assert again["real"]["cached"] is True and again["metrics"] == result["metrics"]
+
+
+def test_several_runs_share_one_table(tiny_runs, capsys, tmp_path):
+    code, out, err = run_cli(capsys, "eval", tiny_runs["gan"], tiny_runs["cgan"], "--n", 200,
+                             "--metrics", "fid,coverage,accuracy", "--out", tmp_path / "both")
+    assert code == 0, err
+    runs = json.loads((tmp_path / "both" / "metrics.json").read_text())["runs"]
+    assert [r["model"] for r in runs] == ["gan", "cgan"]
+    assert "kid_mean" not in runs[0]["metrics"]
+    assert runs[0]["not_computed"] == {"accuracy": "model 'gan' is not conditional"}
+    header = next(line for line in (tmp_path / "both" / "report.md").read_text().splitlines() if line.startswith("| metric"))
+    assert "gan, mnist" in header and "cgan, mnist" in header
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["--features", "incepton"], ["unknown feature extractor 'incepton'", "did you mean 'inception'?"]),
+        (["--n", "0"], ["--n", "0 is not in the range x>=2"]),
+        (["--metrics", "fid,ssim"], ["unknown metric 'ssim'", "fid,kid,is,coverage,accuracy"]),
+        (["--inception-weights", "missing.pth", "--features", "inception"], ["--inception-weights missing.pth: no such file"]),
+        (["RUN2"], ["several runs go into one report: pass --out DIR"]),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2(tiny_runs, capsys, args, fragments):
+    if "--inception-weights" in args:
+        pytest.importorskip("torch_fidelity")
+    args = [tiny_runs["cgan"] if a == "RUN2" else a for a in args]
+    code, _, err = run_cli(capsys, "eval", tiny_runs["gan"], *args)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("Error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert not (tiny_runs["gan"] / "eval").exists()
+
+
+def test_missing_run_is_one_line_with_exit_code_2(capsys):
+    code, _, err = run_cli(capsys, "eval", "runs/nothing-here")
+    assert code == 2 and err.count("\n") == 1 and "does not exist" in err
+
+
+def test_evaluated_images_are_the_ones_ganzoo_sample_draws(tiny_runs):
+    loaded = ganzoo.load_generator(tiny_runs["cgan"], device="cpu")
+    batches = list(generated_batches(loaded, 25, seed=3, batch_size=10))
+    assert [len(images) for images, _ in batches] == [10, 10, 5]
+    # the same noise and labels; batches of another size may round differently in the last bit
+    torch.testing.assert_close(torch.cat([images for images, _ in batches]), ganzoo.sample(loaded, 25, seed=3))
+    assert torch.cat([labels for _, labels in batches]).tolist() == [0, 0, 0] + [i for i in range(1, 10) for _ in range(3)][:22]
+
+
+class PixelStats(FeatureExtractor):
+    """A plugin's extractor: row means of the image, no logits."""
+
+    num_features = 28
+    num_classes = None
+    weights_sha256 = "none"
+
+    def forward(self, images):
+        return images.mean(dim=(1, 3)), None
+
+
+class PixelStatsPlugin:
+    @ganzoo.hookimpl
+    def register_feature_extractors(self, register):
+        register("pixel-rows", FeatureExtractorSpec("pixel-rows", lambda weights=None: PixelStats()),
+                 description="row means")
+
+
+def test_a_plugin_adds_a_feature_extractor(ganzoo_plugin, tiny_runs, tmp_path):
+    from ganzoo.evaluation import evaluate
+
+    ganzoo_plugin(PixelStatsPlugin(), name="pixel-rows-plugin")
+    assert "pixel-rows" in ganzoo.get_zoo().feature_extractors
+    report = evaluate(tiny_runs["gan"], n=200, features="pixel-rows", metrics="fid,is,coverage", device="cpu",
+                      out=tmp_path / "out")
+    result = report.runs[0]
+    assert result.features == "pixel-rows" and result.metrics["fid"] > 0
+    assert result.not_computed == {"is": "feature extractor 'pixel-rows' gives no logits"}
+    assert "classes_covered" in result.metrics  # class metrics still come from the mnist classifier
+
+
+def test_metric_names_agree_between_the_cli_and_the_library():
+    assert EVAL_METRICS == METRICS
+
+
+def test_listing_feature_extractors_does_not_import_them():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from ganzoo.cli import main\n"
+        "try:\n    main(['list', 'feature-extractors'])\nexcept SystemExit:\n    pass\n"
+        "assert 'ganzoo.evaluation.extractors' not in sys.modules and 'torchmetrics' not in sys.modules"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "inception" in result.stdout and "fashion-mnist" in result.stdout
