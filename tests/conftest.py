@@ -79,4 +79,3 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GANZOO_DATA_ROOT", str(tmp_path / "no-data-here"))
     monkeypatch.delenv("GANZOO_LOAD_PLUGINS", raising=False)
-    torch.set_num_threads(min(2, os.cpu_count() or 1))

@@ -145,3 +145,13 @@ def test_load_plugins_env_var_narrows_entry_points(monkeypatch):
         monkeypatch.delenv("GANZOO_LOAD_PLUGINS")
         plugins.reload_plugins()
     assert "cgan" in ganzoo.get_zoo().models
+
+
+def test_loading_the_zoo_does_not_import_torch():
+    # Registrations are cheap and lazy: `ganzoo list`, `plugins` and `--help` stay fast.
+    import subprocess
+
+    code = "import sys, ganzoo; zoo = ganzoo.get_zoo(); zoo.models.names(); print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

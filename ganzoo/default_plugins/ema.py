@@ -14,11 +14,11 @@ import copy
 import weakref
 from typing import Any
 
-import torch
-
 from ganzoo.hookspecs import hookimpl
 
-_averages: "weakref.WeakKeyDictionary[Any, torch.nn.Module]" = weakref.WeakKeyDictionary()
+# torch is imported inside the hooks: registering this plugin must stay cheap, so that
+# `ganzoo list` and `--help` do not import torch.
+_averages: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 
 
 @hookimpl
@@ -32,12 +32,20 @@ def on_train_start(trainer, checkpoint):
     trainer.sampling_generator = average
 
 
-@torch.no_grad()
 @hookimpl
 def on_step_end(trainer):
     average = _averages.get(trainer)
     if average is None:
         return
+    import torch
+
+    with torch.no_grad():
+        _update(average, trainer)
+
+
+def _update(average: Any, trainer: Any) -> None:
+    import torch
+
     # average <- d * average + (1 - d) * current, i.e. a lerp towards current. The decay
     # warms up as in TensorFlow's ExponentialMovingAverage(num_updates): early on the
     # average follows G closely instead of dragging its random initialisation along.
