@@ -237,3 +237,28 @@ def test_conditional_model_on_a_dataset_without_labels_is_refused(capsys, ganzoo
     assert code == 2
     assert_one_line_error(err, "conditioning 'embedding-concat' needs class labels", "'faces' has none")
     assert not (tmp_path / "x").exists()
+
+
+def test_truncated_and_future_checkpoints_are_refused_by_name(capsys, synthetic_root, tmp_path):
+    import torch
+
+    run_dir = tmp_path / "run"
+    assert run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK)[0] == 0
+    path = run_dir / "checkpoints" / "epoch-0001.pt"
+    good = path.read_bytes()
+
+    path.write_bytes(good[: len(good) // 2])  # a copy cut short
+    code, _, err = run_cli(capsys, "sample", str(run_dir), "--out", "x.png")
+    assert code == 1
+    assert_one_line_error(err, "cannot read checkpoint", "epoch-0001.pt", "truncated")
+    code, _, err = run_cli(capsys, "run", "gan", "--out", str(run_dir), "--resume")
+    assert code == 1
+    assert_one_line_error(err, "cannot read checkpoint")
+
+    path.write_bytes(good)
+    state = torch.load(path, weights_only=True)
+    state["format_version"] = 99
+    torch.save(state, path)
+    code, _, err = run_cli(capsys, "sample", str(run_dir), "--out", "x.png")
+    assert code == 1
+    assert_one_line_error(err, "written by a newer ganzoo (checkpoint format 99", "upgrade ganzoo")
