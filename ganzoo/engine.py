@@ -502,7 +502,11 @@ class Trainer:
         self.discriminator.train()
         self.hook.on_train_start(trainer=self, checkpoint=self.resumed_from)
         if self.on_progress and self.dist.is_main:
-            self.on_progress({"total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1})
+            self.on_progress({
+                "total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1,
+                "run_dir": str(self.run_dir), "device": str(self.device), "world_size": self.dist.world_size,
+                "examples": self.batches.num_examples(), "resumed_at_step": self.step if self.resumed_from else None,
+            })
         log = open(self.run_dir / METRICS_FILE, "a") if self.dist.is_main else contextlib.nullcontext(None)
         with log as log_file, self._stop_on_signals():
             pending: list[tuple[int, int, dict[str, torch.Tensor]]] = []
