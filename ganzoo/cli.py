@@ -143,9 +143,10 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
         f"[bold green]done[/] {result.config.model} on {result.config.dataset}: {result.epochs_done} epochs, "
         f"{result.steps} iterations in {result.seconds:.1f}s  {metrics}",
         highlight=False,
+        soft_wrap=True,
     )
     console.print(f"run directory: {result.run_dir}   last grid: {result.run_dir / 'samples' / f'epoch-{result.epochs_done:04d}.png'}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 class _TrainingDisplay:
@@ -164,7 +165,8 @@ class _TrainingDisplay:
             TimeRemainingColumn(),
             TextColumn("{task.fields[metrics]}"),
             console=err_console,
-            disable=quiet,
+            # In a log (not a terminal) the per-epoch lines below say it all.
+            disable=quiet or not err_console.is_terminal,
         )
         self.task: Any = None
         self.epoch_start = time.perf_counter()
@@ -180,6 +182,15 @@ class _TrainingDisplay:
     def update(self, event: dict[str, Any]) -> None:
         if "total_epochs" in event:  # start of training
             self.total_epochs, self.per_epoch = event["total_epochs"], event["per_epoch"]
+            resumed = f", resuming at iteration {event['resumed_at_step']}" if event.get("resumed_at_step") else ""
+            processes = f" x {event['world_size']} processes" if event.get("world_size", 1) > 1 else ""
+            if not self.quiet:
+                err_console.print(
+                    f"training on {event['device']}{processes}: {event['examples']} images, {self.per_epoch} "
+                    f"iterations per epoch, {self.total_epochs} epochs{resumed} -> {event['run_dir']}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             self.progress.start()
             self.task = self.progress.add_task("train", total=self.per_epoch, epoch=f"{event['epoch']}/{self.total_epochs}", metrics="")
             self.epoch_start = time.perf_counter()
@@ -190,7 +201,8 @@ class _TrainingDisplay:
         )
         if "epoch_done" in event:
             seconds = time.perf_counter() - self.epoch_start
-            err_console.print(f"epoch {event['epoch_done']}/{self.total_epochs}  {text}  ({seconds:.1f}s)", highlight=False)
+            if not self.quiet:
+                err_console.print(f"epoch {event['epoch_done']}/{self.total_epochs}  {text}  ({seconds:.1f}s)", highlight=False)
             self.epoch_start = time.perf_counter()
             if self.task is not None and event["epoch_done"] < self.total_epochs:
                 self.progress.reset(self.task, total=self.per_epoch, epoch=f"{event['epoch_done'] + 1}/{self.total_epochs}", metrics=text)
