@@ -259,3 +259,25 @@ def test_disk_full_during_a_checkpoint_keeps_the_previous_one(synthetic_root, tm
     torch.load(latest_checkpoint(run), weights_only=True)
     resumed = ganzoo.train("gan", "mnist", out=run, resume=True)
     assert resumed.epochs_done == 2
+
+
+def test_tensorboard_without_the_package_is_refused_before_anything_is_written(synthetic_root, tmp_path, monkeypatch):
+    import importlib.util
+
+    from ganzoo.errors import ConfigError
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real_find_spec(name, *a))
+    with pytest.raises(ConfigError, match=r"--tensorboard needs the tensorboard package: pip install 'ganzoo\[tensorboard\]'"):
+        ganzoo.train("gan", "mnist", out=tmp_path / "tb", data_root=str(synthetic_root), tensorboard=True, **QUICK)
+    assert not (tmp_path / "tb").exists()
+
+
+def test_tensorboard_logs_the_losses_when_installed(synthetic_root, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result = ganzoo.train("gan", "mnist", out=tmp_path / "tb", data_root=str(synthetic_root), tensorboard=True, **QUICK)
+    events = EventAccumulator(str(result.run_dir / "tensorboard"))
+    events.Reload()
+    assert len(events.Scalars("train/loss_d")) == result.steps
