@@ -1,0 +1,63 @@
+"""The datasets that are not on this machine, in their real on-disk formats."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import ganzoo
+from ganzoo.checkpoint import latest_checkpoint
+
+
+def write_cifar10(root, n_per_batch=64):
+    """CIFAR-10's python format: pickled dicts of uint8 rows (3072 = 3 x 32 x 32) and labels."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"]:
+        labels = list(np.arange(n_per_batch) % 10)
+        data = rng.integers(0, 256, size=(n_per_batch, 3072), dtype=np.uint8)
+        with open(folder / name, "wb") as handle:
+            pickle.dump({"data": data, "labels": labels}, handle)
+    with open(folder / "batches.meta", "wb") as handle:
+        pickle.dump({"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]}, handle)
+
+
+def test_cifar10_trains_from_its_on_disk_format(tmp_path, monkeypatch):
+    import torchvision.datasets.cifar as cifar
+
+    write_cifar10(tmp_path / "data")
+    # torchvision checks each file's md5 against the real CIFAR-10; these files are ours.
+    monkeypatch.setattr(cifar.CIFAR10, "_check_integrity", lambda self: True)
+    monkeypatch.setattr(cifar, "check_integrity", lambda path, md5=None: True)
+    result = ganzoo.train("cgan", "cifar10", out=tmp_path / "run", data_root=str(tmp_path / "data"), epochs=1,
+                          batch_size=32, device="cpu", download=False)
+    assert result.steps == 5 * 64 // 32  # five training batches of 64 images
+    grid = Image.open(result.run_dir / "samples" / "epoch-0001.png")
+    assert grid.mode == "RGB" and grid.size == (2 + 10 * 34, 2 + 10 * 34)  # 32 px images, padding 2
+    state = torch.load(latest_checkpoint(result.run_dir), weights_only=True)
+    assert state["data"]["image_shape"] == [3, 32, 32] and state["data"]["class_names"][0] == "airplane"
+
+
+def test_cifar10_missing_offline_is_one_clear_error(tmp_path):
+    with pytest.raises(ganzoo.errors.DatasetUnavailableError, match=r"cifar-10-batches-py/data_batch_1"):
+        ganzoo.train("gan", "cifar10", out=tmp_path / "run", data_root=str(tmp_path / "none"), download=False)
+    assert not (tmp_path / "run").exists()
+
+
+def test_image_folder_trains_through_the_dataloader_path(tmp_path):
+    root = tmp_path / "pictures"
+    rng = np.random.default_rng(1)
+    for label in ("cats", "dogs"):
+        (root / label).mkdir(parents=True)
+        for i in range(12):
+            pixels = rng.integers(0, 256, size=(40, 48, 3), dtype=np.uint8)  # not square, not 32 px
+            Image.fromarray(pixels).save(root / label / f"{i}.png")
+    result = ganzoo.train("cgan", "image-folder", out=tmp_path / "run", data_root=str(root), epochs=2, batch_size=8,
+                          device="cpu")
+    assert result.steps == 2 * (24 // 8)
+    state = torch.load(latest_checkpoint(result.run_dir), weights_only=True)
+    assert state["data"]["num_classes"] == 2 and state["data"]["class_names"] == ["cats", "dogs"]
+    assert state["data"]["image_shape"] == [3, 32, 32]
