@@ -217,23 +217,52 @@ class _TrainingDisplay:
 
 @cli.command()
 @click.argument("run", type=click.Path(exists=True, path_type=Path), metavar="RUN_DIR_OR_CHECKPOINT")
-@click.option("--n", "-n", type=click.IntRange(min=1, max=10000), default=64, show_default=True, help="Number of images.")
-@click.option("--label", help="Class to draw (index or name), for conditional models. [default: every class, one row each]")
+@click.option("--n", "-n", type=click.IntRange(min=1, max=10000), default=64, show_default=True,
+              help="Number of images of the grid.")
+@click.option("--label", help="Class to draw (index or name), for conditional models. "
+                              "[default: every class, one row each; with --interpolate: class 0]")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the noise.")
-@click.option("--nrow", type=click.IntRange(min=1), help="Images per row of the grid.")
+@click.option("--nrow", type=click.IntRange(min=1), help="Images per row. [default: square grid; one row per class; "
+                                                           "the whole strip with --interpolate]")
+@click.option("--interpolate", type=click.IntRange(min=0), nargs=2, default=None, metavar="SEED_A SEED_B",
+              help="Instead of a grid, a strip from the noise of seed A to that of seed B (spherical interpolation).")
+@click.option("--steps", type=click.IntRange(min=2, max=1000), help="Images in the --interpolate strip, ends included. [10]")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("samples.png"), show_default=True,
               help="Image file to write (.png or .jpg).")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 @click.option("--ema/--no-ema", default=True, show_default=True,
               help="Use the moving average of G's weights when the run kept one (--ema).")
-def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, out: Path, overwrite: bool, device: str,
-           ema: bool) -> None:
-    """Draw images from the generator saved in a run directory or checkpoint file."""
-    from ganzoo.sampling import sample_to_file
+def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, interpolate: tuple[int, int] | None,
+           steps: int | None, out: Path, overwrite: bool, device: str, ema: bool) -> None:
+    """Draw images from the generator saved in a run directory or checkpoint file.
 
-    path = sample_to_file(run, out, n=n, label=label, seed=seed, nrow=nrow, device=device, overwrite=overwrite, ema=ema)
-    console.print(f"wrote {n} samples to {path}", highlight=False)
+    \b
+    A grid (the default):  ganzoo sample RUN --n 64 [--label 7]
+    A strip from z(seed A) to z(seed B):  ganzoo sample RUN --interpolate 3 8 --steps 10
+    """
+    ctx = click.get_current_context()
+    if interpolate is None:
+        if steps is not None:
+            raise click.UsageError("--steps only applies to --interpolate SEED_A SEED_B")
+        from ganzoo.sampling import sample_to_file
+
+        path = sample_to_file(run, out, n=n, label=label, seed=seed, nrow=nrow, device=device, overwrite=overwrite, ema=ema)
+        console.print(f"wrote {n} samples to {path}", highlight=False)
+        return
+    # The strip's images are set by --interpolate and --steps: options that pick other noise
+    # or another count would be silently ignored, so they are refused.
+    for option in ("n", "seed"):
+        if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"--{option} does not apply to --interpolate (the strip is --steps images "
+                                   "from the noise of SEED_A to that of SEED_B)")
+    from ganzoo.sampling import interpolation_to_file
+
+    seed_a, seed_b = interpolate
+    steps = 10 if steps is None else steps
+    path = interpolation_to_file(run, out, seed_a, seed_b, steps=steps, label=label, nrow=nrow, device=device,
+                                 overwrite=overwrite, ema=ema)
+    console.print(f"wrote a strip of {steps} images from seed {seed_a} to seed {seed_b} to {path}", highlight=False)
 
 
 # --- eval ------------------------------------------------------------------------------
@@ -281,7 +310,7 @@ class MetricList(click.ParamType):
 @click.option("--inception-weights", type=click.Path(dir_okay=False, path_type=Path),
               help="Local copy of torch-fidelity's weights-inception-2015-12-05-6726825d.pth. [default: torch hub's cache]")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for metrics.json and report.md. [default: RUN_DIR/eval; required for several runs]")
+              help="Folder for metrics.json, report.md and report.html. [default: RUN_DIR/eval; required for several runs]")
 @click.option("--overwrite", is_flag=True, help="Replace the metrics.json already in --out.")
 @click.option("--ema/--no-ema", default=True, show_default=True,
               help="Use the moving average of G's weights when the run kept one (--ema).")
@@ -292,7 +321,8 @@ def eval_(runs: tuple[Path, ...], n: int, metrics: list[str], features: str | No
     class coverage and, for conditional models, conditional accuracy.
 
     Several runs are evaluated with the same settings and shown side by side. Writes
-    metrics.json and report.md to --out. Real-data statistics are cached in
+    metrics.json, report.md and report.html (one self-contained page with each run's
+    sample grid and training curves) to --out. Real-data statistics are cached in
     $GANZOO_CACHE_DIR/stats (default ~/.cache/ganzoo/stats).
     """
     from ganzoo.evaluation.pipeline import evaluate
@@ -305,7 +335,8 @@ def eval_(runs: tuple[Path, ...], n: int, metrics: list[str], features: str | No
         log=lambda message: err_console.print(f"[dim]{escape(message)}[/]", highlight=False),
     )
     console.print(rich_table(report))
-    console.print(f"wrote {report.out / 'metrics.json'} and {report.out / 'report.md'}", highlight=False)
+    console.print(f"wrote {report.out / 'metrics.json'}, {report.out / 'report.md'} and {report.out / 'report.html'}",
+                  highlight=False)
 
 
 # --- list / plugins --------------------------------------------------------------------

@@ -388,3 +388,91 @@ def test_listing_feature_extractors_does_not_import_them():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "inception" in result.stdout and "fashion-mnist" in result.stdout
+
+
+# --- report.html -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def both_report(tiny_runs):
+    """One evaluation of both tiny runs, numbers only (no files)."""
+    from ganzoo.evaluation import evaluate
+
+    return evaluate([tiny_runs["gan"], tiny_runs["cgan"]], n=200, device="cpu", write=False)
+
+
+def _decoded_images(page):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from ganzoo.evaluation.html import page_images
+
+    images = []
+    for attributes in page_images(page):
+        prefix = "data:image/png;base64,"
+        assert attributes["src"].startswith(prefix)
+        with Image.open(io.BytesIO(base64.b64decode(attributes["src"][len(prefix):]))) as image:
+            image.load()
+            images.append((attributes["class"], image.size))
+    return images
+
+
+def test_eval_writes_report_html_with_grids_curves_and_the_metric_texts(tiny_runs, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    from ganzoo.evaluation.metrics import RESULTS
+
+    code, out, err = run_cli(capsys, "eval", tiny_runs["gan"], tiny_runs["cgan"], "--n", 200, "--out", tmp_path / "both")
+    assert code == 0, err
+    assert "report.html" in out
+    page = (tmp_path / "both" / "report.html").read_text()
+    # 10x10 for the GAN; one row of 10 per class for the CGAN (28-pixel tiles, padding 2)
+    assert _decoded_images(page) == [("grid", (302, 302)), ("curves", (640, 520)),
+                                     ("grid", (302, 302)), ("curves", (640, 520))]
+    import html
+
+    text = html.unescape(page)
+    for key in ("fid", "kid_mean", "is_mean", "classes_covered", "class_tv", "conditional_accuracy"):
+        assert RESULTS[key].meaning in text  # the same explanations as report.md, from one source
+        assert RESULTS[key].meaning in (tmp_path / "both" / "report.md").read_text()
+    assert text.count("<th>FID</th>") == 2  # the metrics table and the explanations
+
+
+def test_report_html_escapes_every_string(both_report):
+    import dataclasses
+
+    from ganzoo.evaluation.html import html_report
+
+    hostile = "<script>alert('x')</script> & \"quotes\""
+    run = dataclasses.replace(both_report.runs[0], run=hostile, model="<b>m</b>", not_computed={"is": hostile})
+    report = dataclasses.replace(both_report, runs=[run], device="<i>cpu</i>")
+    page = html_report(report)
+    assert "<script>alert" not in page and "<b>m</b>" not in page and "<i>cpu</i>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;" in page
+    assert page.count("<script>") == 1  # the page's own load check, nothing else
+
+
+def test_report_html_without_matplotlib_says_so_in_one_line(both_report, monkeypatch):
+    import html
+    import sys
+
+    from ganzoo.evaluation.html import CURVES_NEED_MATPLOTLIB, html_report
+
+    for module in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    page = html_report(both_report, grids={0: b"", 1: b""})
+    assert page.count(html.escape(CURVES_NEED_MATPLOTLIB)) == 2
+    assert 'class="curves"' not in page and page.count('class="grid"') == 2
+
+
+def test_report_html_without_a_training_log_says_which_file_is_missing(both_report, tmp_path):
+    import dataclasses
+
+    from ganzoo.evaluation.html import html_report
+
+    elsewhere = tmp_path / "copied" / "checkpoints" / "epoch-0001.pt"
+    run = dataclasses.replace(both_report.runs[0], checkpoint=str(elsewhere))
+    page = html_report(dataclasses.replace(both_report, runs=[run]))
+    assert f"No training curves: {tmp_path / 'copied' / 'metrics.jsonl'} does not exist." in page
+    assert "No sample grid" in page

@@ -9,7 +9,8 @@ One module per job:
 * :mod:`~ganzoo.evaluation.cache`: real-data statistics, cached on disk.
 * :mod:`~ganzoo.evaluation.metrics`: torchmetrics' FID, KID and IS plus the class metrics.
 * :mod:`~ganzoo.evaluation.pipeline`: :func:`evaluate`, the Python twin of ``ganzoo eval``.
-* :mod:`~ganzoo.evaluation.report`: the terminal table, ``metrics.json`` and ``report.md``.
+* :mod:`~ganzoo.evaluation.report`: the terminal table, ``metrics.json`` and ``report.md``;
+  :mod:`~ganzoo.evaluation.html`: ``report.html``, one self-contained page with grids and curves.
 * :mod:`~ganzoo.evaluation.train_classifier`: reproduces the shipped classifiers.
 """
 

@@ -230,9 +230,10 @@ def evaluate(
     Draws ``n`` samples from each (balanced over the classes for conditional models; the
     images ``ganzoo.sample(loaded, n, seed=seed)`` gives) and compares them with the
     dataset's test split through the feature extractor ``features`` (default: the
-    dataset's domain classifier, else ``inception``). With ``write``, ``metrics.json`` and
-    ``report.md`` go to ``out`` (default ``RUN_DIR/eval`` for one run; required for
-    several), which must not hold a ``metrics.json`` already unless ``overwrite``.
+    dataset's domain classifier, else ``inception``). With ``write``, ``metrics.json``,
+    ``report.md`` and ``report.html`` (with each run's sample grid and training curves)
+    go to ``out`` (default ``RUN_DIR/eval`` for one run; required for several), which
+    must not hold a ``metrics.json`` already unless ``overwrite``.
     """
     say = log or (lambda message: None)
     run_paths = [Path(runs)] if isinstance(runs, (str, Path)) else [Path(r) for r in runs]
@@ -278,8 +279,14 @@ def evaluate(
     report = EvalReport(runs=results, n=n, seed=seed, metrics=selected, device=str(target), out=out_dir)
     if write and out_dir is not None:
         from ganzoo.evaluation.report import write_report
+        from ganzoo.sampling import grid_png, report_grid
 
-        write_report(report, out_dir, overwrite=overwrite)
+        # report.html shows each run's samples; only this function holds the generators.
+        grids = {}
+        for index, plan in enumerate(plans):
+            images, nrow = report_grid(plan.loaded, seed=seed)
+            grids[index] = grid_png(images, nrow=nrow)
+        write_report(report, out_dir, overwrite=overwrite, grids=grids)
     return report
 
 

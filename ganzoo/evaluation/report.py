@@ -1,4 +1,5 @@
-"""What ``ganzoo eval`` shows and writes: a rich table, ``metrics.json`` and ``report.md``.
+"""What ``ganzoo eval`` shows and writes: a rich table, ``metrics.json``, ``report.md`` and
+``report.html`` (built by :mod:`ganzoo.evaluation.html` from the same rows and texts).
 
 Runs are columns and metrics rows, so several runs read side by side. Every report names
 the feature extractor and its weights' hash next to the numbers, since a FID means nothing
@@ -71,6 +72,25 @@ def rows(report: EvalReport) -> list[tuple[str, str, list[str]]]:
     return table
 
 
+def meanings(report: EvalReport) -> list[tuple[str, str, str]]:
+    """``(label, better, what it means)`` for every metric in the report, in row order: the
+    one source of the explanations that ``report.md`` and ``report.html`` both show."""
+    shown = [key for metric in report.metrics for key in ROWS[metric]]
+    return [(RESULTS[key].label, "higher" if RESULTS[key].higher_is_better else "lower", RESULTS[key].meaning)
+            for key in shown]
+
+
+COMPARABILITY = ("Values are only comparable between reports with the same feature extractor weights "
+                 "(sha256 above), the same n and the same real split.")
+
+
+def run_details(run: RunEvaluation) -> str:
+    """The checkpoint, weights and extractors behind one run's numbers, as one sentence."""
+    return (f"checkpoint {run.checkpoint} (sha256 {run.checkpoint_sha256}), "
+            f"{'EMA weights' if run.ema else 'raw weights'}; features {run.features} (weights sha256 {run.features_sha256})"
+            + (f"; classifier {run.classifier} (sha256 {run.classifier_sha256})" if run.classifier else ""))
+
+
 def _run_title(run: RunEvaluation, short: bool = False) -> str:
     if short:  # terminal columns are narrow: the folder's name, then what it is
         name = Path(run.run).name if Path(run.run).is_dir() else f"{Path(run.run).parent.parent.name}/{Path(run.run).name}"
@@ -115,27 +135,29 @@ def markdown(report: EvalReport) -> str:
         for metric, reason in run.not_computed.items():
             lines.append(f"  - {metric}: not computed, {reason}")
     lines += ["", "## What the metrics mean", ""]
-    shown = [key for metric in report.metrics for key in ROWS[metric]]
-    for key in shown:
-        info = RESULTS[key]
-        lines.append(f"- **{info.label}** ({'higher' if info.higher_is_better else 'lower'} is better): {info.meaning}")
-    lines += [
-        "",
-        "Values are only comparable between reports with the same feature extractor weights "
-        "(sha256 above), the same n and the same real split.",
-        "",
-    ]
+    for label, better, meaning in meanings(report):
+        lines.append(f"- **{label}** ({better} is better): {meaning}")
+    lines += ["", COMPARABILITY, ""]
     return "\n".join(lines)
 
 
-def write_report(report: EvalReport, out: Path, *, overwrite: bool = False) -> tuple[Path, Path]:
-    """Write ``metrics.json`` and ``report.md`` into ``out`` (each atomically); an existing
-    ``metrics.json`` is only replaced with ``overwrite``."""
+def write_report(
+    report: EvalReport, out: Path, *, overwrite: bool = False, grids: dict[int, bytes] | None = None
+) -> tuple[Path, Path, Path]:
+    """Write ``metrics.json``, ``report.md`` and ``report.html`` into ``out`` (each
+    atomically); an existing ``metrics.json`` is only replaced with ``overwrite``.
+
+    ``grids``: run index -> PNG bytes of that run's sample grid, for the HTML page (the
+    generator is not part of the report, so the caller that holds it draws them)."""
+    from ganzoo.evaluation.html import html_report
+
     out = Path(out)
-    metrics_path, report_path = out / "metrics.json", out / "report.md"
+    metrics_path, report_path, html_path = out / "metrics.json", out / "report.md", out / "report.html"
     if metrics_path.exists() and not overwrite:
         raise ConfigError(f"--out {out} already holds metrics.json; pass --overwrite to replace it")
+    page = html_report(report, grids=grids)  # before anything is written: a failure leaves no half report
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(metrics_path, (json.dumps(report.to_dict(), indent=2) + "\n").encode())
     atomic_write_bytes(report_path, markdown(report).encode())
-    return metrics_path, report_path
+    atomic_write_bytes(html_path, page.encode())
+    return metrics_path, report_path, html_path
