@@ -373,6 +373,9 @@ class Trainer:
                     fake = G(z, fake_labels)
                 real_logits, fake_logits = self._d_update(real, y_real, fake, fake_labels)
                 loss_d = self.loss.discriminator_loss(real_logits.float(), fake_logits.float())
+            penalty = self.loss.penalty(D, real, fake, y_real, fake_labels)
+            if penalty is not None:
+                loss_d = loss_d + penalty
             self._update(loss_d, self.opt_d)
 
         D.requires_grad_(False)  # G's update needs gradients through D, not for D

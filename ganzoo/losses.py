@@ -40,6 +40,20 @@ class GANLoss:
         """Scalar loss for G, from D's logits on a generated batch."""
         raise NotImplementedError
 
+    def penalty(
+        self,
+        discriminator: torch.nn.Module,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        real_labels: torch.Tensor | None,
+        fake_labels: torch.Tensor | None,
+    ) -> torch.Tensor | None:
+        """An extra term added to D's loss (a gradient penalty, say), or ``None``.
+
+        Called once per discriminator step with the real and the generated batch (and
+        their labels, ``None`` for unconditional models), after ``discriminator_loss``."""
+        return None
+
 
 class _BinaryCrossEntropyDiscriminator(GANLoss):
     """D's side of eq. 1: minimise ``-log D(x) - log(1 - D(G(z)))``."""

@@ -1,0 +1,52 @@
+"""Least-squares and Wasserstein-GP losses, on D's raw outputs (logits / critic values)."""
+
+from __future__ import annotations
+
+import torch
+
+from ganzoo import GANLoss
+
+
+class LeastSquaresLoss(GANLoss):
+    """LSGAN with the 0-1 coding of Mao et al. (2017), eq. 9 (a=0, b=1, c=1)::
+
+        D minimises 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]
+        G minimises 1/2 E[(D(G(z)) - 1)^2]
+
+    D's output is used as is (no sigmoid): the quadratic penalises samples far on the
+    right side of the boundary too, which gives G gradients where a sigmoid saturates."""
+
+    name = "least-squares"
+
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits**2).mean()
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((fake_logits - 1) ** 2).mean()
+
+
+class WassersteinGPLoss(GANLoss):
+    """WGAN-GP (Gulrajani et al. 2017): the critic maximises E[D(x)] - E[D(G(z))] under a
+    soft 1-Lipschitz constraint, the penalty lambda E[(||grad D(x_hat)||_2 - 1)^2] on random
+    interpolates x_hat between real and generated samples; G maximises E[D(G(z))].
+    Five critic steps per generator step by default, as in the paper."""
+
+    name = "wasserstein-gp"
+    default_d_steps = 5
+    penalty_weight = 10.0
+
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        return fake_logits.mean() - real_logits.mean()
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return -fake_logits.mean()
+
+    def penalty(self, discriminator, real, fake, real_labels, fake_labels):
+        epsilon = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
+        interpolates = (epsilon * real + (1 - epsilon) * fake.detach()).requires_grad_(True)
+        # The label of each interpolate: the real one (both are drawn for the same class only
+        # in conditional training with matched labels; the real label is the usual choice).
+        critic = discriminator(interpolates, real_labels)
+        (gradients,) = torch.autograd.grad(critic.sum(), interpolates, create_graph=True)
+        norms = gradients.flatten(1).norm(2, dim=1)
+        return self.penalty_weight * ((norms - 1) ** 2).mean()
