@@ -229,9 +229,15 @@ class Trainer:
 
     def _build_models(self) -> None:
         """G and D from the registries, on the device (SyncBatchNorm when distributed on CUDA)."""
-        self.generator, self.discriminator = build_gan(
-            self.config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes
-        )
+        try:
+            self.generator, self.discriminator = build_gan(
+                self.config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes
+            )
+        except ValueError as error:  # an architecture that cannot take this data
+            raise ConfigError(
+                f"model {self.config.model!r} cannot be built for dataset {self.config.dataset!r} "
+                f"(images {'x'.join(map(str, self.image_shape))}): {error}"
+            ) from error
         self.generator.to(self.device)
         self.discriminator.to(self.device)
         if self.dist.enabled and self.device.type == "cuda":  # batch statistics of the global batch

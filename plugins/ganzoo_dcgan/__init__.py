@@ -1,0 +1,36 @@
+"""DCGAN (Radford et al. 2016): convolutional generator and discriminator, as a plugin.
+
+For 28x28 images (MNIST, Fashion-MNIST) and 32x32 (CIFAR-10, image folders): the depth
+follows the image size. ``--loss``, ``--conditioning`` and the other options work as with
+every model; ``discriminator_kwargs={"spectral_norm": True}`` (the ``sn`` preset) puts
+spectral normalisation (Miyato et al. 2018) on D's layers instead of BatchNorm.
+"""
+
+from ganzoo import ModelRecipe, hookimpl
+
+DCGAN = ModelRecipe(
+    name="dcgan",
+    generator="dcgan",
+    discriminator="dcgan",
+    loss="non-saturating",
+    conditioning="none",
+    hyperparameters={"epochs": 5, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "z_dim": 100, "ema": True},
+    presets={"sn": {"discriminator_kwargs": {"spectral_norm": True}}},
+    description="Radford et al. 2016: transposed-convolution G, strided-convolution D (28x28 and 32x32)",
+    reference="https://arxiv.org/abs/1511.06434",
+)
+
+
+@hookimpl
+def register_generators(register):
+    register("dcgan", "ganzoo_dcgan.models:build_generator", description="project + transposed convolutions, BatchNorm, ReLU, Tanh")
+
+
+@hookimpl
+def register_discriminators(register):
+    register("dcgan", "ganzoo_dcgan.models:build_discriminator", description="strided convolutions, LeakyReLU 0.2, BatchNorm or spectral norm")
+
+
+@hookimpl
+def register_models(register):
+    register("dcgan", DCGAN, description=DCGAN.description)

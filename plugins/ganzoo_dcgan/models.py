@@ -1,0 +1,83 @@
+"""DCGAN's networks, sized by the image: 28 = 7 x 2^2 and 32 = 4 x 2^3.
+
+G: a linear projection of [z ; conditioning] to (width, base, base), then transposed
+convolutions (kernel 4, stride 2) halving the channels and doubling the size, BatchNorm and
+ReLU between, Tanh at the end. D: strided convolutions (kernel 4, stride 2) doubling the
+channels and halving the size, LeakyReLU 0.2, BatchNorm after all but the first (or
+spectral norm on every layer instead); its features are the flattened last map.
+"""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
+
+from ganzoo import ArchitectureSpec
+
+
+def _layout(size: int) -> tuple[int, int]:
+    """(base size, number of 2x steps) for a square image side."""
+    for base in (4, 7):
+        steps = round(math.log2(size / base))
+        if steps >= 1 and base * 2**steps == size:
+            return base, steps
+    raise ValueError(f"dcgan supports square images of 4 or 7 times a power of two (28, 32, 64...), got {size}")
+
+
+class DCGANGenerator(nn.Module):
+    def __init__(self, spec: ArchitectureSpec, width: int = 64) -> None:
+        super().__init__()
+        channels, height, _ = spec.image_shape
+        base, steps = _layout(height)
+        top = width * 2 ** (steps - 1)
+        self.project = nn.Sequential(
+            nn.Linear(spec.in_features, top * base * base, bias=False),
+            nn.Unflatten(1, (top, base, base)),
+            nn.BatchNorm2d(top),
+            nn.ReLU(),
+        )
+        layers: list[nn.Module] = []
+        c = top
+        for _ in range(steps - 1):
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU()]
+            c //= 2
+        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
+        self.upsample = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.upsample(self.project(x))
+
+
+class DCGANDiscriminatorBody(nn.Module):
+    def __init__(self, spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False) -> None:
+        super().__init__()
+        in_channels, height, _ = spec.in_shape
+        base, steps = _layout(height)
+        wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
+        layers: list[nn.Module] = []
+        c_in, c_out = in_channels, width
+        for i in range(steps):
+            layers.append(wrap(nn.Conv2d(c_in, c_out, 4, 2, 1)))
+            if i > 0 and not spectral_norm:
+                layers.append(nn.BatchNorm2d(c_out))
+            layers.append(nn.LeakyReLU(0.2))
+            c_in, c_out = c_out, c_out * 2
+        layers.append(nn.Flatten())
+        self.net = nn.Sequential(*layers)
+        self.out_features = c_in * base * base
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def build_generator(spec: ArchitectureSpec, width: int = 64) -> nn.Module:
+    return DCGANGenerator(spec, width)
+
+
+def build_discriminator(spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False) -> nn.Module:
+    return DCGANDiscriminatorBody(spec, width, spectral_norm)
+
+
+build_discriminator.input_kind = "image"  # type: ignore[attr-defined]
