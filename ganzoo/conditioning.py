@@ -146,3 +146,34 @@ class EmbeddingConcat(Conditioning):
 
     def discriminator_head(self, features: int) -> nn.Module:
         return LinearHead(features)
+
+
+class ProjectionHead(nn.Module):
+    """``logit = w . h + b + embed(y) . h``: the class enters as an inner product with D's
+    features, instead of as an input (Miyato & Koyama 2018, eq. 3)."""
+
+    def __init__(self, features: int, num_classes: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(features, 1)
+        self.class_embedding = nn.Embedding(num_classes, features)
+        nn.init.zeros_(self.class_embedding.weight)  # starts as the unconditional D
+
+    def forward(self, h: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if y is None:
+            raise ValueError("this discriminator is conditional: pass labels y")
+        return self.linear(h).squeeze(1) + (self.class_embedding(y) * h).sum(dim=1)
+
+
+class Projection(EmbeddingConcat):
+    """Projection discriminator (Miyato & Koyama 2018): D sees the image alone and the
+    label is projected onto its features in the head; G receives the label embedding
+    concatenated to z, as in CGAN (the paper's conditional BatchNorm is not used)."""
+
+    name = "projection"
+
+    def discriminator_adapter(self, image_shape, input_kind):
+        return NoConditioning().discriminator_adapter(image_shape, input_kind)
+
+    def discriminator_head(self, features: int) -> nn.Module:
+        classes, _ = self._dims()
+        return ProjectionHead(features, classes)
