@@ -11,7 +11,6 @@ import dataclasses
 import importlib.util
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import ConfigError
@@ -168,6 +167,3 @@ def validate(config: TrainConfig, zoo: Zoo) -> None:
             f"{config.dataset!r} has none; use --conditioning none"
         )
 
-
-def resolve_path(path: str | Path) -> str:
-    return str(Path(path).expanduser().resolve())

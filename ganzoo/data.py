@@ -19,7 +19,7 @@ sees exactly the batches it would have seen.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -59,7 +59,6 @@ class DatasetSpec:
     expected_files: tuple[str, ...] = ()
     description: str = ""
     fit_in_memory: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, download: bool = True) -> Any:

@@ -29,11 +29,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
-from torchvision.utils import save_image
 
 import ganzoo
 from ganzoo import plugins
-from ganzoo.checkpoint import FORMAT_VERSION, load_checkpoint, remove_partial_writes, save_checkpoint
+from ganzoo.checkpoint import (
+    FORMAT_VERSION,
+    atomic_write_bytes,
+    load_checkpoint,
+    remove_partial_writes,
+    save_checkpoint,
+)
 from ganzoo.config import RESUMABLE_CHANGES, TrainConfig, resolve_config, validate
 from ganzoo.data import default_data_root, make_batches, open_split
 from ganzoo import distributed
@@ -41,6 +46,7 @@ from ganzoo.device import autocast_dtype, select_device
 from ganzoo.distributed import Distributed
 from ganzoo.errors import CheckpointError, ConfigError, GanzooError, UnknownNameError
 from ganzoo.models import build_gan
+from ganzoo.sampling import grid_png
 from ganzoo.rundir import (
     METRICS_FILE,
     SAMPLES_DIR,
@@ -443,8 +449,7 @@ class Trainer:
             images = generator(self.fixed_noise, self.fixed_labels).float()
         finally:
             generator.train(was_training)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_image(images, path, nrow=10, normalize=True, value_range=(-1, 1))
+        atomic_write_bytes(path, grid_png(images, nrow=10))  # no half-written grid either
         return path
 
     def _epoch_order(self) -> torch.Tensor:

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ganzoo.checkpoint import CHECKPOINT_DIR, latest_checkpoint
+from ganzoo.checkpoint import CHECKPOINT_DIR, atomic_write_bytes, latest_checkpoint
 from ganzoo.errors import RunDirectoryError
 
 CONFIG_FILE = "config.json"
@@ -79,8 +79,6 @@ def check_resumable(out: Path) -> Path:
 
 
 def write_config(out: Path, config: dict[str, Any]) -> None:
-    from ganzoo.checkpoint import atomic_write_bytes
-
     atomic_write_bytes(out / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode())
 
 

@@ -92,6 +92,15 @@ def load_generator(path: str | Path, device: str = "auto", *, ema: bool = True) 
     )
 
 
+def balanced_labels(loaded: LoadedGenerator, n: int) -> torch.Tensor | None:
+    """The labels :func:`sample` gives a conditional model: every class in turn,
+    ``ceil(n / classes)`` each, sorted; ``None`` for an unconditional model."""
+    if not loaded.conditional:
+        return None
+    classes = loaded.num_classes or 1
+    return torch.arange(classes).repeat_interleave(math.ceil(n / classes))[:n]
+
+
 @torch.no_grad()
 def sample(
     loaded: LoadedGenerator,
@@ -110,9 +119,8 @@ def sample(
         raise ConfigError(f"--n must be >= 1, got {n}")
     rng = torch.Generator(device="cpu").manual_seed(seed)
     z = torch.randn(n, loaded.config.z_dim, generator=rng)
-    if loaded.conditional and labels is None:
-        classes = loaded.num_classes or 1
-        labels = torch.arange(classes).repeat_interleave(math.ceil(n / classes))[:n]
+    if labels is None:
+        labels = balanced_labels(loaded, n)
     chunks = []
     for start in range(0, n, batch_size):
         z_chunk = z[start : start + batch_size].to(loaded.device)

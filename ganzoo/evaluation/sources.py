@@ -8,23 +8,13 @@ nothing is copied to the host per sample, and at most one batch of images exists
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from typing import Any, Iterator
 
 import torch
 
 from ganzoo.data import DatasetSpec
-from ganzoo.sampling import LoadedGenerator
-
-
-def balanced_labels(loaded: LoadedGenerator, n: int) -> torch.Tensor | None:
-    """The labels :func:`ganzoo.sampling.sample` gives a conditional model: every class in
-    turn, ``ceil(n / classes)`` each, sorted; ``None`` for an unconditional model."""
-    if not loaded.conditional:
-        return None
-    classes = loaded.num_classes or 1
-    return torch.arange(classes).repeat_interleave(math.ceil(n / classes))[:n]
+from ganzoo.sampling import LoadedGenerator, balanced_labels
 
 
 @torch.no_grad()
