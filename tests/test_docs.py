@@ -4,6 +4,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from ganzoo.hookspecs import reference_markdown
 
 PLUGINS_DOC = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
@@ -24,3 +26,25 @@ def test_hook_reference_in_docs_matches_the_hookspecs():
     for name in re.findall(r"^def (\w+)\(", (Path(__file__).resolve().parents[1] / "ganzoo" / "hookspecs.py").read_text(), re.M):
         if name != "reference_markdown":
             assert f"`{name}(" in text, f"hook {name} is not documented"
+
+
+def test_the_minimal_plugin_in_the_docs_is_short_and_works(ganzoo_plugin):
+    """The first Python block of docs/plugins.md, run as a module: it registers its loss,
+    and the loss has its documented closed form."""
+    import math
+    import types
+
+    import torch
+
+    import ganzoo
+
+    code = re.search(r"## A minimal plugin.*?```python\n(.*?)```", PLUGINS_DOC.read_text(), re.S).group(1)
+    assert len(code.strip().splitlines()) <= 30
+    module = types.ModuleType("my_ganzoo_plugin")
+    exec(compile(code, "docs/plugins.md", "exec"), module.__dict__)
+    ganzoo_plugin(module, name="docs-minimal-plugin")
+    loss = ganzoo.get_zoo().losses.get("label-smoothing")()
+    zero = torch.zeros(4)
+    # At logits 0: BCE(0, 0.9) = log 2 for the real half, softplus(0) = log 2 for the fake half.
+    assert loss.discriminator_loss(zero, zero).item() == pytest.approx(2 * math.log(2))
+    assert loss.generator_loss(zero).item() == pytest.approx(math.log(2))

@@ -1,4 +1,4 @@
-"""More adversarial losses for every model: least squares (LSGAN) and Wasserstein with
+"""More adversarial losses for every model: hinge, least squares (LSGAN) and Wasserstein with
 gradient penalty (WGAN-GP), registered through the ``ganzoo`` entry-point group like any
 third-party plugin. Choose one with ``ganzoo run MODEL --loss NAME``."""
 
@@ -7,6 +7,11 @@ from ganzoo import hookimpl
 
 @hookimpl
 def register_losses(register):
+    register(
+        "hinge",
+        "ganzoo_losses.losses:HingeLoss",
+        description="hinge (Lim & Ye 2017, SN-GAN): D's margin 1 on both sides; G maximises D(G(z))",
+    )
     register(
         "least-squares",
         "ganzoo_losses.losses:LeastSquaresLoss",

@@ -1,10 +1,30 @@
-"""Least-squares and Wasserstein-GP losses, on D's raw outputs (logits / critic values)."""
+"""Hinge, least-squares and Wasserstein-GP losses, on D's raw outputs (logits / critic values)."""
 
 from __future__ import annotations
 
 import torch
 
+import torch.nn.functional as F
+
 from ganzoo import GANLoss
+
+
+class HingeLoss(GANLoss):
+    """The hinge loss (Lim & Ye 2017; Miyato et al. 2018, eq. 16; used by SN-GAN, BigGAN)::
+
+        D minimises E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
+        G minimises -E[D(G(z))]
+
+    D stops pushing a sample once its margin is 1, so well-classified samples give D no
+    gradient; G's loss is linear in D's output and never saturates."""
+
+    name = "hinge"
+
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return -fake_logits.mean()
 
 
 class LeastSquaresLoss(GANLoss):
