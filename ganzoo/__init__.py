@@ -22,7 +22,7 @@ from ganzoo.recipes import ModelRecipe
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ganzoo.conditioning import Conditioning
+    from ganzoo.conditioning import Conditioning, EmbeddingConcat, LinearHead, NoConditioning
     from ganzoo.config import TrainConfig
     from ganzoo.data import DatasetSpec
     from ganzoo.engine import Trainer, TrainResult, train
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 _LAZY = {
     "ArchitectureSpec": "ganzoo.models",
     "Conditioning": "ganzoo.conditioning",
+    "EmbeddingConcat": "ganzoo.conditioning",
+    "LinearHead": "ganzoo.conditioning",
+    "NoConditioning": "ganzoo.conditioning",
     "DatasetSpec": "ganzoo.data",
     "GANLoss": "ganzoo.losses",
     "TrainConfig": "ganzoo.config",
@@ -44,7 +47,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "ArchitectureSpec", "Conditioning", "DatasetSpec", "GANLoss", "ModelRecipe", "TrainConfig",
+    "ArchitectureSpec", "Conditioning", "DatasetSpec", "EmbeddingConcat", "GANLoss", "LinearHead",
+    "ModelRecipe", "NoConditioning", "TrainConfig",
     "TrainResult", "Trainer", "__version__", "get_zoo", "hookimpl", "load_generator",
     "register_plugin", "sample", "train", "unregister_plugin",
 ]

@@ -7,8 +7,13 @@ the architectures nor the training engine know about labels:
 * the *discriminator adapter* maps ``(x, y)`` to the discriminator body's input;
 * the *discriminator head* maps ``(features, y)`` to one logit per sample.
 
-A plugin adds a strategy (projection discriminator, auxiliary classifier...) by
-subclassing :class:`Conditioning` and registering it with ``register_conditioning``.
+A head may also *classify*: if it has a ``classify(h)`` method returning class logits
+``(N, num_classes)``, the engine adds the strategy's :meth:`Conditioning.auxiliary_loss`
+to both players' losses (ACGAN's classification term).
+
+A plugin adds a strategy (the projection discriminator and the auxiliary classifier of
+the ``conditioning`` plugin are built this way) by subclassing :class:`Conditioning` and
+registering it with ``register_conditioning``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import math
 from typing import ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -43,8 +49,14 @@ class Conditioning:
         raise NotImplementedError
 
     def discriminator_head(self, features: int) -> nn.Module:
-        """A module ``(h, y) -> logits`` of shape ``(N,)``."""
+        """A module ``(h, y) -> logits`` of shape ``(N,)``; with a ``classify(h)`` method
+        returning ``(N, num_classes)`` class logits if D also classifies (see the module)."""
         raise NotImplementedError
+
+    def auxiliary_loss(self, class_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The classification term that a classifying head adds to D's loss (on real and
+        generated images) and to G's (on generated images): cross-entropy by default."""
+        return F.cross_entropy(class_logits.float(), labels)
 
 
 class _NoiseOnly(nn.Module):
@@ -146,34 +158,3 @@ class EmbeddingConcat(Conditioning):
 
     def discriminator_head(self, features: int) -> nn.Module:
         return LinearHead(features)
-
-
-class ProjectionHead(nn.Module):
-    """``logit = w . h + b + embed(y) . h``: the class enters as an inner product with D's
-    features, instead of as an input (Miyato & Koyama 2018, eq. 3)."""
-
-    def __init__(self, features: int, num_classes: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(features, 1)
-        self.class_embedding = nn.Embedding(num_classes, features)
-        nn.init.zeros_(self.class_embedding.weight)  # starts as the unconditional D
-
-    def forward(self, h: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        if y is None:
-            raise ValueError("this discriminator is conditional: pass labels y")
-        return self.linear(h).squeeze(1) + (self.class_embedding(y) * h).sum(dim=1)
-
-
-class Projection(EmbeddingConcat):
-    """Projection discriminator (Miyato & Koyama 2018): D sees the image alone and the
-    label is projected onto its features in the head; G receives the label embedding
-    concatenated to z, as in CGAN (the paper's conditional BatchNorm is not used)."""
-
-    name = "projection"
-
-    def discriminator_adapter(self, image_shape, input_kind):
-        return NoConditioning().discriminator_adapter(image_shape, input_kind)
-
-    def discriminator_head(self, features: int) -> nn.Module:
-        classes, _ = self._dims()
-        return ProjectionHead(features, classes)

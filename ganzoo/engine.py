@@ -45,7 +45,7 @@ from ganzoo import distributed
 from ganzoo.device import autocast_dtype, select_device
 from ganzoo.distributed import Distributed
 from ganzoo.errors import CheckpointError, ConfigError, GanzooError, UnknownNameError
-from ganzoo.models import build_gan
+from ganzoo.models import build_gan, check_shapes
 from ganzoo.sampling import grid_png
 from ganzoo.rundir import (
     METRICS_FILE,
@@ -59,6 +59,8 @@ from ganzoo.rundir import (
 )
 
 METRIC_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")
+# Logged too when D classifies (ACGAN): its accuracy on real images and on G's samples.
+CLASS_METRIC_NAMES = ("d_class_acc_real", "d_class_acc_fake")
 GRID_SIZE = 100  # 10 x 10
 
 
@@ -130,7 +132,8 @@ class _NoHooks:
 class _DiscriminatorPair(torch.nn.Module):
     """D on a real and a fake batch in one ``forward`` (what DDP needs: one forward per
     backward). One pass over ``[real; fake]`` when D has no layer that mixes samples
-    (same result, bigger matrix products), two passes otherwise."""
+    (same result, bigger matrix products), two passes otherwise. Returns the real and fake
+    logits and, when D classifies, the real and fake class logits (else ``None``)."""
 
     def __init__(self, discriminator: torch.nn.Module, joint: bool) -> None:
         super().__init__()
@@ -138,12 +141,17 @@ class _DiscriminatorPair(torch.nn.Module):
         self.joint = joint
 
     def forward(self, real: torch.Tensor, y_real: torch.Tensor | None, fake: torch.Tensor,
-                y_fake: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+                y_fake: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
         D = self.discriminator
         if self.joint:
             labels = None if y_real is None else torch.cat((y_real, y_fake))
-            return D(torch.cat((real, fake)), labels).split(real.shape[0])
-        return D(real, y_real), D(fake, y_fake)
+            logits, classes = D.forward_with_classes(torch.cat((real, fake)), labels)
+            n = real.shape[0]
+            return (*logits.split(n), *(classes.split(n) if classes is not None else (None, None)))
+        (real_logits, real_classes), (fake_logits, fake_classes) = (
+            D.forward_with_classes(real, y_real), D.forward_with_classes(fake, y_fake)
+        )
+        return real_logits, fake_logits, real_classes, fake_classes
 
 
 class Trainer:
@@ -235,10 +243,13 @@ class Trainer:
 
     def _build_models(self) -> None:
         """G and D from the registries, on the device (SyncBatchNorm when distributed on CUDA)."""
+        self.conditioning = self.zoo.conditioning.get(self.config.conditioning)(num_classes=self.num_classes)
         try:
             self.generator, self.discriminator = build_gan(
-                self.config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes
+                self.config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes,
+                conditioning=self.conditioning,
             )
+            check_shapes(self.generator, self.discriminator, self.image_shape, self.num_classes if self.conditional else None)
         except ValueError as error:  # an architecture that cannot take this data
             raise ConfigError(
                 f"model {self.config.model!r} cannot be built for dataset {self.config.dataset!r} "
@@ -254,10 +265,18 @@ class Trainer:
         self.loss = self.zoo.losses.get(self.config.loss)()
         # Real and fake batches can go through D together unless a layer mixes samples
         # (BatchNorm's batch statistics, or a module that says so with batch_dependent).
-        self.joint_d_forward = not any(
-            isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "batch_dependent", False)
-            for m in self.discriminator.modules()
-        )
+        mixing = [
+            type(m).__name__ for m in self.discriminator.modules()
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "batch_dependent", False)
+        ]
+        self.joint_d_forward = not mixing
+        if mixing and self.loss.needs_per_sample_discriminator:
+            raise ConfigError(
+                f"loss {self.config.loss!r} needs a discriminator that treats each sample on its own, but "
+                f"the discriminator of model {self.config.model!r} has {mixing[0]}, which mixes the samples of a batch; "
+                "choose a discriminator without it (for dcgan: --preset sn)"
+            )
+        self.metric_names = METRIC_NAMES + (CLASS_METRIC_NAMES if self.discriminator.classifies else ())
 
     def _build_optimizers(self) -> None:
         """Adam for G and D (fused on CUDA, foreach elsewhere), and what the updates run through."""
@@ -383,8 +402,11 @@ class Trainer:
             with self._autocast():
                 with torch.no_grad():
                     fake = G(z, fake_labels)
-                real_logits, fake_logits = self._d_update(real, y_real, fake, fake_labels)
+                real_logits, fake_logits, real_classes, fake_classes = self._d_update(real, y_real, fake, fake_labels)
                 loss_d = self.loss.discriminator_loss(real_logits.float(), fake_logits.float())
+                if real_classes is not None:  # ACGAN: D also learns to classify, real and generated
+                    loss_d = (loss_d + self.conditioning.auxiliary_loss(real_classes, real_labels)
+                              + self.conditioning.auxiliary_loss(fake_classes, fake_labels))
             penalty = self.loss.penalty(D, real, fake, y_real, fake_labels)
             if penalty is not None:
                 loss_d = loss_d + penalty
@@ -395,16 +417,23 @@ class Trainer:
             for _ in range(self.config.g_steps):
                 z, fake_labels = self._noise(self.config.batch_size)
                 with self._autocast():
-                    loss_g = self.loss.generator_loss(D(self._g_update(z, fake_labels), fake_labels).float())
+                    logits, classes = D.forward_with_classes(self._g_update(z, fake_labels), fake_labels)
+                    loss_g = self.loss.generator_loss(logits.float())
+                    if classes is not None:  # ACGAN: G wants its samples classified as their labels
+                        loss_g = loss_g + self.conditioning.auxiliary_loss(classes, fake_labels)
                 self._update(loss_g, self.opt_g)
         finally:
             D.requires_grad_(True)
-        return {
+        metrics = {
             "loss_d": loss_d.detach(),
             "loss_g": loss_g.detach(),
             "d_real": torch.sigmoid(real_logits.detach().float()).mean(),
             "d_fake": torch.sigmoid(fake_logits.detach().float()).mean(),
         }
+        if real_classes is not None:
+            metrics["d_class_acc_real"] = (real_classes.detach().argmax(1) == real_labels).float().mean()
+            metrics["d_class_acc_fake"] = (classes.detach().argmax(1) == fake_labels).float().mean()
+        return metrics
 
     def iterations_per_epoch(self) -> int:
         batches = len(self.batches)
@@ -415,11 +444,11 @@ class Trainer:
     def _flush(self, pending: list[tuple[int, int, dict[str, torch.Tensor]]], log_file: Any) -> None:
         if not pending:
             return
-        stacked = torch.stack([torch.stack([m[k] for k in METRIC_NAMES]) for _, _, m in pending]).float()
+        stacked = torch.stack([torch.stack([m[k] for k in self.metric_names]) for _, _, m in pending]).float()
         stacked = self.dist.all_reduce_mean(stacked).cpu()  # the global batch's averages
         rows = stacked.tolist()
         records = [
-            {"step": step, "epoch": epoch, **dict(zip(METRIC_NAMES, values))}
+            {"step": step, "epoch": epoch, **dict(zip(self.metric_names, values))}
             for (step, epoch, _), values in zip(pending, rows)
         ]
         if log_file is not None:  # rank 0
@@ -434,7 +463,7 @@ class Trainer:
                 f"the last good checkpoint is {self.checkpoint_path or 'none (diverged in the first epoch)'}; "
                 "try a lower --lr"
             )
-        self.last_metrics = dict(zip(METRIC_NAMES, rows[-1]))
+        self.last_metrics = dict(zip(self.metric_names, rows[-1]))
         if self.on_progress and self.dist.is_main:
             self.on_progress({"epoch": self.epoch + 1, "step": records[-1]["step"], **self.last_metrics})
         pending.clear()

@@ -27,10 +27,14 @@ class GANLoss:
 
     ``default_d_steps`` lets a loss ask for more discriminator steps per generator step
     (WGAN-GP's critic wants 5); a recipe or ``--d-steps`` still overrides it.
+    ``needs_per_sample_discriminator`` refuses, before training, a D that mixes samples.
     """
 
     name: ClassVar[str] = ""
     default_d_steps: ClassVar[int | None] = None
+    #: True for losses whose terms are per-sample properties of D (a gradient penalty):
+    #: a D with BatchNorm, whose output for one sample depends on the others, is refused.
+    needs_per_sample_discriminator: ClassVar[bool] = False
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         """Scalar loss for D, from its logits on a real and a generated batch."""

@@ -54,8 +54,21 @@ class Discriminator(nn.Module):
         self.body = body
         self.head = head
 
+    @property
+    def classifies(self) -> bool:
+        """Whether the head also predicts classes (ACGAN): see :meth:`forward_with_classes`."""
+        return callable(getattr(self.head, "classify", None))
+
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.body(self.adapter(x, y)), y)
+
+    def forward_with_classes(
+        self, x: torch.Tensor, y: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The logits and, from the same features, the head's class logits ``(N, classes)``
+        (``None`` when the head does not classify): one pass through the body for both."""
+        h = self.body(self.adapter(x, y))
+        return self.head(h, y), (self.head.classify(h) if self.classifies else None)
 
 
 def build_generator(
@@ -96,9 +109,12 @@ def build_gan(
     *,
     image_shape: tuple[int, int, int],
     num_classes: int | None,
+    conditioning: Conditioning | None = None,
 ) -> tuple[Generator, Discriminator]:
-    """Build G and D for a :class:`ganzoo.config.TrainConfig` from the registries."""
-    conditioning = zoo.conditioning.get(config.conditioning)(num_classes=num_classes)
+    """Build G and D for a :class:`ganzoo.config.TrainConfig` from the registries (with
+    ``conditioning``, an instance of the config's strategy, if the caller has one)."""
+    if conditioning is None:
+        conditioning = zoo.conditioning.get(config.conditioning)(num_classes=num_classes)
     generator = build_generator(
         zoo.generators.get(config.generator),
         conditioning,
@@ -113,3 +129,49 @@ def build_gan(
         **config.discriminator_kwargs,
     )
     return generator, discriminator
+
+
+@torch.no_grad()
+def check_shapes(
+    generator: Generator, discriminator: Discriminator, image_shape: tuple[int, ...], num_classes: int | None
+) -> None:
+    """Run G and D once on two samples and raise ``ValueError`` naming what does not fit:
+    a plugin's architecture, head or strategy with the wrong output shape is caught
+    before training starts, not as a broadcasting error (or a silent bug) in the loss.
+
+    In eval mode and with its own random generator, so that nothing the run depends on
+    (BatchNorm's running statistics, spectral norm's vectors, the RNG streams) changes."""
+    modes = [(m, m.training) for m in (generator, discriminator)]
+    try:
+        generator.eval()
+        discriminator.eval()
+        device = next(generator.parameters()).device
+        z = torch.randn(2, generator.z_dim, generator=torch.Generator().manual_seed(0)).to(device)
+        y = torch.zeros(2, dtype=torch.long, device=device) if num_classes else None
+        try:
+            images = generator(z, y)
+        except RuntimeError as error:
+            raise ValueError(f"the generator fails on a batch of 2: {str(error).splitlines()[0]}") from error
+        if tuple(images.shape) != (2, *image_shape):
+            raise ValueError(f"the generator makes images of shape {tuple(images.shape)[1:]}, the data's are {tuple(image_shape)}")
+        try:
+            h = discriminator.body(discriminator.adapter(images, y))
+            features = discriminator.body.out_features
+            if tuple(h.shape) != (2, features):
+                raise ValueError(
+                    f"the discriminator gives outputs of shape {tuple(h.shape)} for 2 images; its body declares "
+                    f"out_features={features}, so ({2}, {features}) was expected"
+                )
+            logits, classes = discriminator.forward_with_classes(images, y)
+        except RuntimeError as error:
+            raise ValueError(f"the discriminator fails on a batch of 2: {str(error).splitlines()[0]}") from error
+        if tuple(logits.shape) != (2,):
+            raise ValueError(f"the discriminator gives logits of shape {tuple(logits.shape)} for 2 images; losses need (2,)")
+        if classes is not None and tuple(classes.shape) != (2, num_classes):
+            raise ValueError(
+                f"the discriminator's class logits have shape {tuple(classes.shape)} for 2 images; "
+                f"the dataset has {num_classes} classes"
+            )
+    finally:
+        for module, training in modes:
+            module.train(training)

@@ -33,7 +33,7 @@ def assert_one_line_error(err, *fragments):
         (["run", "gan", "--lr", "abc"], ["--lr", "'abc' is not a valid float"]),
         (["run", "gan", "--betas", "1.0", "0.9"], ["--betas", "0<=x<1"]),
         (["run", "gan", "--betas", "0.5"], ["--betas", "requires 2 arguments"]),
-        (["run", "gna"], ["unknown model 'gna'", "did you mean 'gan'?", "available models: cgan, dcgan, gan"]),
+        (["run", "gna"], ["unknown model 'gna'", "did you mean 'gan'?", "available models: acgan, cgan, dcgan, gan"]),
         (["run", "gan", "--dataset", "mnsit"], ["unknown dataset 'mnsit'", "did you mean 'mnist'?"]),
         (["run", "gan", "--loss", "non-saturing"], ["unknown loss", "did you mean 'non-saturating'?"]),
         (["run", "gan", "--conditioning", "embeding-concat"], ["did you mean 'embedding-concat'?"]),

@@ -11,8 +11,3 @@ def register_conditioning(register):
         "ganzoo.conditioning:EmbeddingConcat",
         description="CGAN: label embedding concatenated to z in G and to the image in D",
     )
-    register(
-        "projection",
-        "ganzoo.conditioning:Projection",
-        description="projection discriminator (Miyato & Koyama 2018): label projected onto D's features",
-    )

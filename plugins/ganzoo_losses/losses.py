@@ -53,6 +53,9 @@ class WassersteinGPLoss(GANLoss):
 
     name = "wasserstein-gp"
     default_d_steps = 5
+    # The penalty is on each sample's gradient; BatchNorm in the critic would make it a
+    # gradient of the whole batch (the paper, section 4: "no critic batch normalization").
+    needs_per_sample_discriminator = True
     penalty_weight = 10.0
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

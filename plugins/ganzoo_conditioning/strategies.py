@@ -1,0 +1,69 @@
+"""The projection discriminator and the auxiliary classifier, on ganzoo's public
+conditioning interface (:class:`ganzoo.Conditioning` and its adapters and heads)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganzoo import EmbeddingConcat, LinearHead, NoConditioning
+
+
+class ProjectionHead(nn.Module):
+    """``logit = w . h + b + embed(y) . h``: the class enters as an inner product with D's
+    features, instead of as an input (Miyato & Koyama 2018, eq. 3)."""
+
+    def __init__(self, features: int, num_classes: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(features, 1)
+        self.class_embedding = nn.Embedding(num_classes, features)
+        nn.init.zeros_(self.class_embedding.weight)  # starts as the unconditional D
+
+    def forward(self, h: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if y is None:
+            raise ValueError("this discriminator is conditional: pass labels y")
+        return self.linear(h).squeeze(1) + (self.class_embedding(y) * h).sum(dim=1)
+
+
+class Projection(EmbeddingConcat):
+    """Projection discriminator (Miyato & Koyama 2018): D sees the image alone and the
+    label is projected onto its features in the head; G receives the label embedding
+    concatenated to z, as in CGAN (the paper's conditional BatchNorm is not used)."""
+
+    name = "projection"
+
+    def discriminator_adapter(self, image_shape, input_kind):
+        return NoConditioning().discriminator_adapter(image_shape, input_kind)
+
+    def discriminator_head(self, features: int) -> nn.Module:
+        classes, _ = self._dims()
+        return ProjectionHead(features, classes)
+
+
+class AuxiliaryClassifierHead(LinearHead):
+    """D's two outputs from one set of features: the real/fake logit (``forward``, which
+    ignores the label) and class logits (``classify``), as in Odena et al. (2017)."""
+
+    def __init__(self, features: int, num_classes: int) -> None:
+        super().__init__(features)
+        self.classifier = nn.Linear(features, num_classes)
+
+    def classify(self, h: torch.Tensor) -> torch.Tensor:
+        return self.classifier(h)
+
+
+class AuxiliaryClassifier(EmbeddingConcat):
+    """ACGAN (Odena et al. 2017): G receives the label (its embedding concatenated to z);
+    D sees the image alone and predicts both "real?" and the class. D minimises the
+    cross-entropy of its class prediction on real *and* generated images (L_C on both,
+    the paper's eq. 2-3), G minimises it on its own samples, each on top of the
+    adversarial loss. ``auxiliary_loss`` is that cross-entropy (the interface's default)."""
+
+    name = "auxiliary-classifier"
+
+    def discriminator_adapter(self, image_shape, input_kind):
+        return NoConditioning().discriminator_adapter(image_shape, input_kind)
+
+    def discriminator_head(self, features: int) -> nn.Module:
+        classes, _ = self._dims()
+        return AuxiliaryClassifierHead(features, classes)
