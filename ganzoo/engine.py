@@ -231,9 +231,10 @@ class Trainer:
         self.batches.shard(self.dist.rank, self.dist.world_size)
         conditioning_cls = self.zoo.conditioning.get(self.config.conditioning)
         self.conditional = bool(conditioning_cls.requires_labels)
-        if self.conditional and not self.num_classes:
+        if self.conditional and (self.num_classes or 0) < 2:
+            has = "none" if not self.num_classes else "a single class (an image folder with one sub-folder?)"
             raise ConfigError(
-                f"conditioning {self.config.conditioning!r} needs class labels; dataset {self.config.dataset!r} has none"
+                f"conditioning {self.config.conditioning!r} needs class labels; dataset {self.config.dataset!r} has {has}"
             )
         if len(self.batches) < self.config.d_steps:
             raise ConfigError(

@@ -61,3 +61,17 @@ def test_image_folder_trains_through_the_dataloader_path(tmp_path):
     state = torch.load(latest_checkpoint(result.run_dir), weights_only=True)
     assert state["data"]["num_classes"] == 2 and state["data"]["class_names"] == ["cats", "dogs"]
     assert state["data"]["image_shape"] == [3, 32, 32]
+
+
+def test_a_single_class_image_folder_trains_unconditionally_and_refuses_conditioning(tmp_path):
+    root = tmp_path / "faces"
+    (root / "all").mkdir(parents=True)
+    rng = np.random.default_rng(2)
+    for i in range(16):
+        Image.fromarray(rng.integers(0, 256, size=(32, 32, 3), dtype=np.uint8)).save(root / "all" / f"{i}.png")
+    with pytest.raises(ganzoo.errors.ConfigError, match=r"needs class labels; dataset 'image-folder' has a single class"):
+        ganzoo.train("cgan", "image-folder", out=tmp_path / "cond", data_root=str(root), epochs=1, device="cpu")
+    assert not (tmp_path / "cond").exists()
+    result = ganzoo.train("gan", "image-folder", out=tmp_path / "run", data_root=str(root), epochs=1, batch_size=8,
+                          device="cpu")
+    assert result.steps == 2
