@@ -48,6 +48,7 @@ class TrainConfig:
     tensorboard: bool = False
     ema: bool = False
     profile: bool = False
+    compile: str = "none"
     ema_decay: float = 0.999
     limit_batches: int | None = None
     generator_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -70,11 +71,12 @@ class TrainConfig:
 TUNABLE = {
     "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
     "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
-    "tensorboard", "ema", "ema_decay", "profile",
+    "tensorboard", "ema", "ema_decay", "profile", "compile",
 }
+COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
 # May differ between the original run and ``--resume`` (they do not change what is learned
 # up to the checkpoint): train longer, on another device, from another folder.
-RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "tensorboard", "profile"}
+RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "tensorboard", "profile", "compile"}
 
 
 def resolve_config(
@@ -150,6 +152,8 @@ def validate(config: TrainConfig, zoo: Zoo) -> None:
         )
     _require(config.device in DEVICE_CHOICES or config.device.startswith(("cuda:", "mps:")),
              f"device must be one of {', '.join(DEVICE_CHOICES)} (or cuda:N), got {config.device!r}")
+    _require(config.compile in COMPILE_MODES,
+             f"compile must be one of {', '.join(COMPILE_MODES)}, got {config.compile!r}")
     _require(0 < config.ema_decay < 1, f"ema-decay must be in (0, 1), got {config.ema_decay!r}")
     _require(config.seed >= 0, f"seed must be >= 0, got {config.seed!r}")
     _require(config.limit_batches is None or config.limit_batches >= 1,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import signal
 import threading
@@ -258,6 +259,8 @@ class Trainer:
             ) from error
         self.generator.to(self.device)
         self.discriminator.to(self.device)
+        if self.config.compile != "none":
+            self._compile(self.config.compile)
         if self.dist.enabled and self.device.type == "cuda":  # batch statistics of the global batch
             self.generator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
             self.discriminator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
@@ -278,6 +281,20 @@ class Trainer:
                 "choose a discriminator without it (for dcgan: --preset sn)"
             )
         self.metric_names = METRIC_NAMES + (CLASS_METRIC_NAMES if self.discriminator.classifies else ())
+
+    def _compile(self, mode: str) -> None:
+        """``torch.compile`` G and D's body in place (``nn.Module.compile``: the modules and
+        their state_dict keys stay as they are, so checkpoints do not depend on it). D's body,
+        not D: the engine calls the body and head through ``forward_with_classes``.
+        ``reduce-overhead`` replays CUDA graphs, for small models where kernel launches
+        dominate. ``$GANZOO_COMPILE_BACKEND`` picks another backend (the tests use
+        ``eager``, which traces the graphs without generating code)."""
+        backend = os.environ.get("GANZOO_COMPILE_BACKEND", "inductor")
+        options: dict[str, Any] = {"backend": backend}
+        if backend == "inductor" and mode != "default":
+            options["mode"] = mode
+        self.generator.compile(**options)
+        self.discriminator.body.compile(**options)
 
     def _build_optimizers(self) -> None:
         """Adam for G and D (fused on CUDA, foreach elsewhere), and what the updates run through."""

@@ -51,7 +51,10 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminatorBody(nn.Module):
-    def __init__(self, spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False) -> None:
+    def __init__(
+        self, spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False, batch_norm: bool = True,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         in_channels, height, _ = spec.in_shape
         base, steps = _layout(height)
@@ -60,9 +63,11 @@ class DCGANDiscriminatorBody(nn.Module):
         c_in, c_out = in_channels, width
         for i in range(steps):
             layers.append(wrap(nn.Conv2d(c_in, c_out, 4, 2, 1)))
-            if i > 0 and not spectral_norm:
+            if i > 0 and batch_norm and not spectral_norm:
                 layers.append(nn.BatchNorm2d(c_out))
             layers.append(nn.LeakyReLU(0.2))
+            if dropout:
+                layers.append(nn.Dropout(dropout))
             c_in, c_out = c_out, c_out * 2
         layers.append(nn.Flatten())
         self.net = nn.Sequential(*layers)
@@ -76,8 +81,10 @@ def build_generator(spec: ArchitectureSpec, width: int = 64) -> nn.Module:
     return DCGANGenerator(spec, width)
 
 
-def build_discriminator(spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False) -> nn.Module:
-    return DCGANDiscriminatorBody(spec, width, spectral_norm)
+def build_discriminator(
+    spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False, batch_norm: bool = True, dropout: float = 0.0
+) -> nn.Module:
+    return DCGANDiscriminatorBody(spec, width, spectral_norm, batch_norm, dropout)
 
 
 build_discriminator.input_kind = "image"  # type: ignore[attr-defined]
