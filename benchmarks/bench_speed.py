@@ -75,17 +75,22 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def training_flops_per_second(root: str, batch_size: int, iterations: int, preset: str | None) -> tuple[float, float, float]:
-    """(FLOPs of one iteration, seconds per iteration, FLOP/s) of ganzoo's GAN step."""
+def training_flops_per_second(root: str, batch_size: int, iterations: int, preset: str | None,
+                              compile_mode: str = "none", flops: float | None = None) -> tuple[float, float, float]:
+    """(FLOPs of one iteration, seconds per iteration, FLOP/s) of ganzoo's GAN step. With
+    ``compile_mode``, pass the FLOPs counted without it (the counter does not see inside
+    generated code)."""
     zoo = ganzoo.get_zoo()
     config = resolve_config(zoo, "gan", "mnist", preset=preset, batch_size=batch_size, data_root=root,
-                            device="cpu" if not torch.cuda.is_available() else "auto", log_every=10**9)
+                            device="cpu" if not torch.cuda.is_available() else "auto", log_every=10**9,
+                            compile=compile_mode)
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(config, Path(tmp))
         batches = trainer.batches.iterate(trainer.batches.permutation(trainer.rng))
-        with FlopCounterMode(display=False) as counter:
-            trainer.train_iteration(batches)
-        flops = counter.get_total_flops()
+        if flops is None:
+            with FlopCounterMode(display=False) as counter:
+                trainer.train_iteration(batches)
+            flops = counter.get_total_flops()
         for _ in range(10):  # warm-up
             trainer.train_iteration(batches)
         batches = trainer.batches.iterate(trainer.batches.permutation(trainer.rng))
@@ -110,12 +115,15 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1, help="timed epochs after the warm-up epoch")
     parser.add_argument("--limit-batches", type=int, default=None, help="shorter epochs, for a quick look")
     parser.add_argument("--iterations", type=int, default=200, help="timed iterations at batch 512")
+    parser.add_argument("--compile", default="none", choices=["none", "default", "reduce-overhead", "max-autotune"],
+                        help="also time the batch-512 GAN iteration with ganzoo run --compile MODE")
+    parser.add_argument("--skip-loops", action="store_true", help="only the batch-512 measurements")
     args = parser.parse_args()
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
     rows = []
-    for model, batch, preset in (("gan", 96, "reference"), ("gan", 96, None), ("cgan", 64, None)):
+    for model, batch, preset in () if args.skip_loops else (("gan", 96, "reference"), ("gan", 96, None), ("cgan", 64, None)):
         ours = ganzoo_images_per_second(model, args.data_root, batch, args.epochs, preset, args.limit_batches)
         reference = reference_loops.images_per_second(model, args.data_root, batch, args.epochs, args.limit_batches)
         name = f"{model}" + (f" --preset {preset}" if preset else " (default recipe)")
@@ -127,6 +135,10 @@ def main() -> None:
     print(f"matmul fp32 2048^3: {peak / 1e9:8.1f} GFLOP/s")
     print(f"GAN iteration at batch 512: {flops / 1e9:.3f} GFLOP in {seconds * 1e3:.2f} ms = {rate / 1e9:.1f} GFLOP/s "
           f"= {100 * rate / peak:.0f}% of matmul")
+    if args.compile != "none":
+        _, seconds, rate = training_flops_per_second(args.data_root, 512, args.iterations, "reference", args.compile, flops)
+        print(f"same, --compile {args.compile} (after compiling): {seconds * 1e3:.2f} ms = {rate / 1e9:.1f} GFLOP/s "
+              f"= {100 * rate / peak:.0f}% of matmul")
 
 
 if __name__ == "__main__":

@@ -5,12 +5,19 @@ convolutions (kernel 4, stride 2) halving the channels and doubling the size, Ba
 ReLU between, Tanh at the end. D: strided convolutions (kernel 4, stride 2) doubling the
 channels and halving the size, LeakyReLU 0.2, BatchNorm after all but the first (or
 spectral norm on every layer instead); its features are the flattened last map.
+
+Every weight starts from N(0, 0.02) and BatchNorm's scale from N(1, 0.02), as in the paper
+(section 4). PyTorch's default initialisation is not a neutral substitute here: it scales
+a transposed convolution by its *output* channels, so G's last layer (64 -> 1 channel)
+starts with weights about seven times larger, saturates the Tanh, and the first epochs
+produce grainy, checkerboarded blobs of one or two classes.
 """
 
 from __future__ import annotations
 
 import math
 
+import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
@@ -24,6 +31,19 @@ def _layout(size: int) -> tuple[int, int]:
         if steps >= 1 and base * 2**steps == size:
             return base, steps
     raise ValueError(f"dcgan supports square images of 4 or 7 times a power of two (28, 32, 64...), got {size}")
+
+
+@torch.no_grad()
+def dcgan_init_(module: nn.Module) -> None:
+    """The paper's initialisation, in place, for every layer of ``module``."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, nn.BatchNorm2d):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
 
 
 class DCGANGenerator(nn.Module):
@@ -45,6 +65,7 @@ class DCGANGenerator(nn.Module):
             c //= 2
         layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
         self.upsample = nn.Sequential(*layers)
+        dcgan_init_(self)
 
     def forward(self, x):
         return self.upsample(self.project(x))
@@ -58,11 +79,12 @@ class DCGANDiscriminatorBody(nn.Module):
         super().__init__()
         in_channels, height, _ = spec.in_shape
         base, steps = _layout(height)
-        wrap = apply_spectral_norm if spectral_norm else (lambda layer: layer)
         layers: list[nn.Module] = []
         c_in, c_out = in_channels, width
         for i in range(steps):
-            layers.append(wrap(nn.Conv2d(c_in, c_out, 4, 2, 1)))
+            conv = nn.Conv2d(c_in, c_out, 4, 2, 1)
+            dcgan_init_(conv)  # before spectral norm takes the weight over
+            layers.append(apply_spectral_norm(conv) if spectral_norm else conv)
             if i > 0 and batch_norm and not spectral_norm:
                 layers.append(nn.BatchNorm2d(c_out))
             layers.append(nn.LeakyReLU(0.2))
@@ -71,6 +93,9 @@ class DCGANDiscriminatorBody(nn.Module):
             c_in, c_out = c_out, c_out * 2
         layers.append(nn.Flatten())
         self.net = nn.Sequential(*layers)
+        for layer in self.net.modules():
+            if isinstance(layer, nn.BatchNorm2d):
+                dcgan_init_(layer)
         self.out_features = c_in * base * base
 
     def forward(self, x):
