@@ -59,3 +59,23 @@ def test_a_dataset_the_architecture_cannot_take_is_refused_before_training(ganzo
     with pytest.raises(ConfigError, match=r"model 'dcgan' cannot be built for dataset 'odd' \(images 1x30x30\)"):
         ganzoo.train("dcgan", "odd", out=tmp_path / "run", device="cpu")
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_weights_start_as_in_the_paper_and_g_does_not_start_saturated(spectral_norm):
+    """N(0, 0.02) weights and N(1, 0.02) BatchNorm scales (Radford et al., section 4). With
+    PyTorch's default initialisation, G's last transposed convolution starts about seven
+    times larger and a good share of the first images sit at the Tanh's +-1."""
+    torch.manual_seed(0)
+    zoo = ganzoo.get_zoo()
+    config = resolve_config(zoo, "dcgan", "mnist")
+    config.discriminator_kwargs = {"spectral_norm": spectral_norm}
+    G, D = build_gan(config, zoo, image_shape=(1, 28, 28), num_classes=None)
+    for module in (G.body, D.body):
+        for name, p in module.named_parameters():
+            if p.dim() > 1:  # conv / linear weights (spectral norm's original weight included)
+                assert p.std().item() == pytest.approx(0.02, rel=0.1), name
+            elif name.endswith("weight"):  # BatchNorm scales
+                assert p.mean().item() == pytest.approx(1.0, abs=0.01), name
+    images = G(torch.randn(256, 100), None)
+    assert (images.abs() > 0.95).float().mean() < 0.01

@@ -14,7 +14,7 @@ ACGAN = ModelRecipe(
     hyperparameters={"epochs": 20, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "ema": True},
     generator_kwargs={"activation": "leaky_relu", "batch_norm": True},
     discriminator_kwargs={"dropout": 0.0},
-    description="ACGAN (Odena et al. 2017) with the MLP G and D: D also classifies, both losses add its cross-entropy",
+    description="ACGAN (Odena et al. 2017): the MLP G and D of gan; D also predicts the class",
     reference="https://arxiv.org/abs/1610.09585",
 )
 
