@@ -11,7 +11,8 @@ Everything is measured in this one process, on this machine, one after the other
    reference loops of ``reference_loops.py`` at the same batch sizes;
 2. at batch 512, the FLOP rate of ganzoo's GAN training iteration (FLOPs counted by
    ``torch.utils.flop_counter``, divided by the measured time) as a fraction of the FLOP
-   rate of a large fp32 ``torch.matmul`` on the same device.
+   rate of a large fp32 ``torch.matmul`` on the same device, in alternating rounds (and
+   with ``--compile MODE``, the same for ``ganzoo run --compile MODE``).
 
 Prints a table with the ratios. Targets (issue #5): >= 2x the reference loops, >= 75% of
 the matmul rate.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -75,38 +77,52 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def training_flops_per_second(root: str, batch_size: int, iterations: int, preset: str | None,
-                              compile_mode: str = "none", flops: float | None = None) -> tuple[float, float, float]:
-    """(FLOPs of one iteration, seconds per iteration, FLOP/s) of ganzoo's GAN step. With
-    ``compile_mode``, pass the FLOPs counted without it (the counter does not see inside
-    generated code)."""
+def roofline_fraction(root: str, batch_size: int, iterations: int, preset: str | None, rounds: int = 5,
+                      compile_mode: str = "none") -> dict[str, float]:
+    """The FLOP rate of ganzoo's GAN iteration as a fraction of a 2048^3 fp32 matmul's.
+
+    The two are measured in alternating rounds (matmul, then ``iterations // rounds``
+    training iterations, ``rounds`` times), and the fraction is the median of the
+    per-round fractions: this machine's speed drifts by tens of percent over minutes
+    (shared host), and a peak measured once, minutes away from the step, moves the
+    fraction by as much. FLOPs are counted once by ``torch.utils.flop_counter`` on the
+    eager model (the counter does not see inside ``--compile``'s generated code)."""
     zoo = ganzoo.get_zoo()
-    config = resolve_config(zoo, "gan", "mnist", preset=preset, batch_size=batch_size, data_root=root,
-                            device="cpu" if not torch.cuda.is_available() else "auto", log_every=10**9,
-                            compile=compile_mode)
+    device = "cpu" if not torch.cuda.is_available() else "auto"
+    common = dict(preset=preset, batch_size=batch_size, data_root=root, device=device, log_every=10**9)
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(config, Path(tmp))
-        batches = trainer.batches.iterate(trainer.batches.permutation(trainer.rng))
-        if flops is None:
-            with FlopCounterMode(display=False) as counter:
-                trainer.train_iteration(batches)
-            flops = counter.get_total_flops()
-        for _ in range(10):  # warm-up
-            trainer.train_iteration(batches)
-        batches = trainer.batches.iterate(trainer.batches.permutation(trainer.rng))
-        sync(trainer.device)
-        start = time.perf_counter()
-        done = 0
-        while done < iterations:
-            try:
-                trainer.train_iteration(batches)
-            except StopIteration:
-                batches = trainer.batches.iterate(trainer.batches.permutation(trainer.rng))
-                continue
-            done += 1
-        sync(trainer.device)
-        seconds = (time.perf_counter() - start) / iterations
-    return flops, seconds, flops / seconds
+        eager = Trainer(resolve_config(zoo, "gan", "mnist", **common), Path(tmp) / "eager")
+        batches = eager.batches.iterate(eager.batches.permutation(eager.rng))
+        with FlopCounterMode(display=False) as counter:
+            eager.train_iteration(batches)
+        flops = counter.get_total_flops()
+        trainer = eager
+        if compile_mode != "none":
+            trainer = Trainer(resolve_config(zoo, "gan", "mnist", compile=compile_mode, **common), Path(tmp) / "compiled")
+
+        def batch_stream():
+            while True:
+                yield from trainer.batches.iterate(trainer.batches.permutation(trainer.rng))
+
+        stream = batch_stream()
+        for _ in range(10):  # warm-up (and compilation)
+            trainer.train_iteration(stream)
+        peaks, rates = [], []
+        per_round = max(1, iterations // rounds)
+        for _ in range(rounds):
+            peaks.append(matmul_flops_per_second(trainer.device, repeats=10))
+            sync(trainer.device)
+            start = time.perf_counter()
+            for _ in range(per_round):
+                trainer.train_iteration(stream)
+            sync(trainer.device)
+            rates.append(flops * per_round / (time.perf_counter() - start))
+    fractions = sorted(rate / peak for rate, peak in zip(rates, peaks))
+    return {
+        "flops": flops, "step_seconds": flops / statistics.median(rates), "rate": statistics.median(rates),
+        "peak": statistics.median(peaks), "fraction": statistics.median(fractions),
+        "fraction_min": fractions[0], "fraction_max": fractions[-1],
+    }
 
 
 def main() -> None:
@@ -130,15 +146,14 @@ def main() -> None:
         rows.append((name, batch, reference, ours))
         print(f"{name:28s} batch {batch:4d}: reference {reference:9.0f} img/s   ganzoo {ours:9.0f} img/s   ratio {ours / reference:5.2f}x", flush=True)
 
-    peak = matmul_flops_per_second(torch.device(device))
-    flops, seconds, rate = training_flops_per_second(args.data_root, 512, args.iterations, "reference")
-    print(f"matmul fp32 2048^3: {peak / 1e9:8.1f} GFLOP/s")
-    print(f"GAN iteration at batch 512: {flops / 1e9:.3f} GFLOP in {seconds * 1e3:.2f} ms = {rate / 1e9:.1f} GFLOP/s "
-          f"= {100 * rate / peak:.0f}% of matmul")
-    if args.compile != "none":
-        _, seconds, rate = training_flops_per_second(args.data_root, 512, args.iterations, "reference", args.compile, flops)
-        print(f"same, --compile {args.compile} (after compiling): {seconds * 1e3:.2f} ms = {rate / 1e9:.1f} GFLOP/s "
-              f"= {100 * rate / peak:.0f}% of matmul")
+    modes = ["none"] + ([args.compile] if args.compile != "none" else [])
+    for mode in modes:
+        r = roofline_fraction(args.data_root, 512, args.iterations, "reference", compile_mode=mode)
+        label = "GAN iteration at batch 512" + (f", --compile {mode}" if mode != "none" else "")
+        print(f"{label}: {r['flops'] / 1e9:.3f} GFLOP in {r['step_seconds'] * 1e3:.2f} ms = {r['rate'] / 1e9:.1f} GFLOP/s; "
+              f"2048^3 fp32 matmul {r['peak'] / 1e9:.1f} GFLOP/s; fraction {100 * r['fraction']:.0f}% "
+              f"(median of 5 alternating rounds, range {100 * r['fraction_min']:.0f}-{100 * r['fraction_max']:.0f}%)",
+              flush=True)
 
 
 if __name__ == "__main__":
