@@ -48,3 +48,11 @@ def test_the_minimal_plugin_in_the_docs_is_short_and_works(ganzoo_plugin):
     # At logits 0: BCE(0, 0.9) = log 2 for the real half, softplus(0) = log 2 for the fake half.
     assert loss.discriminator_loss(zero, zero).item() == pytest.approx(2 * math.log(2))
     assert loss.generator_loss(zero).item() == pytest.approx(math.log(2))
+
+
+def test_python_api_doc_lists_every_option_of_train():
+    from ganzoo.config import TUNABLE
+
+    text = (PLUGINS_DOC.parent / "python-api.md").read_text()
+    listed = re.search(r"accepts every field of `ganzoo.TrainConfig` that a user may set:\n`(.*?)`", text, re.S).group(1)
+    assert {name.strip() for name in listed.replace("\n", " ").split(",")} == TUNABLE
