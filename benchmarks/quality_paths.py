@@ -1,0 +1,117 @@
+"""Is speed traded for quality? ganzoo's fast training path against the straightforward one.
+
+Run from the repository root (MNIST in torchvision's layout under --data-root):
+
+    python benchmarks/quality_paths.py --data-root ../shared/datasets --epochs 10 --seeds 0 1
+
+Trains the same recipe (``gan`` by default) for the same epochs, once per seed on each path,
+then evaluates every run the same way (``ganzoo eval``'s pipeline: 10,000 samples, the
+dataset's classifier as feature extractor) and prints the metrics side by side:
+
+* **fast**: ``ganzoo run`` as it is: the training split kept as one uint8 tensor on the
+  device and sliced per step, real and fake through D in one pass when D allows it, fused
+  Adam, losses copied to the host every ``--log-every`` iterations;
+* **straightforward**: the same engine and recipe, but the data through a torchvision
+  ``DataLoader`` with ``ToTensor`` + ``Normalize`` per image, D on the real and the fake
+  batch in two passes, ``foreach`` Adam, and the losses copied to the host every step.
+
+Both paths see the same epoch order and the same noise (same seeds), so they differ only
+by floating-point rounding, which GAN training amplifies into different samples. The
+question is whether the gap between the paths is within the gap between two seeds of the
+same path (run-to-run noise). This is a benchmark, not a test: it trains for minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import ganzoo
+from ganzoo.config import resolve_config
+from ganzoo.data import LoaderBatches
+from ganzoo.engine import Trainer
+from ganzoo.evaluation.pipeline import evaluate
+from ganzoo.rundir import prepare_new_run_dir, write_config
+
+
+class StraightforwardTrainer(Trainer):
+    """The textbook loop on ganzoo's engine: what the fast path is compared with."""
+
+    def _open_data(self) -> None:
+        super()._open_data()  # labels, shapes and checks as usual; then replace the data path
+        from torchvision import datasets, transforms
+
+        folder = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[self.config.dataset]
+        per_image = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+        dataset = folder(self.config.data_root, train=True, transform=per_image, download=False)
+        self.batches = LoaderBatches(dataset, self.config.batch_size, self.device, num_workers=0)
+
+    def _build_models(self) -> None:
+        super()._build_models()
+        self.joint_d_forward = False  # read by _build_optimizers: two passes of D
+
+    def _build_optimizers(self) -> None:
+        super()._build_optimizers()
+        options = dict(lr=self.config.lr, betas=tuple(self.config.betas), foreach=True)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), **options)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), **options)
+
+    def train_iteration(self, batches):
+        metrics = super().train_iteration(batches)
+        metrics["loss_d"].item(), metrics["loss_g"].item()  # a host sync every step
+        return metrics
+
+
+def train(path: str, model: str, dataset: str, seed: int, epochs: int, root: str, out: Path) -> tuple[Path, float]:
+    config = resolve_config(ganzoo.get_zoo(), model, dataset, seed=seed, epochs=epochs, data_root=root, device="cpu")
+    run_dir = out / f"{path}-seed{seed}"
+    trainer = (Trainer if path == "fast" else StraightforwardTrainer)(config, run_dir)
+    prepare_new_run_dir(run_dir, overwrite=True)
+    write_config(run_dir, config.to_dict())
+    start = time.perf_counter()
+    trainer.fit()
+    return run_dir, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", default=os.environ.get("GANZOO_DATA_ROOT", "../shared/datasets"))
+    parser.add_argument("--model", default="gan")
+    parser.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--out", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
+    parser.add_argument("--paths", nargs="+", default=["fast", "straightforward"], choices=["fast", "straightforward"])
+    args = parser.parse_args()
+    root = str(Path(args.data_root).resolve())
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp)
+        rows = []
+        for path in args.paths:
+            for seed in args.seeds:
+                run_dir, seconds = train(path, args.model, args.dataset, seed, args.epochs, root, out)
+                report = evaluate(run_dir, device="cpu", write=False)
+                metrics = report.runs[0].metrics
+                rows.append((path, seed, seconds, metrics))
+                print(f"{path:16s} seed {seed}: {seconds:7.1f} s  FID {metrics['fid']:8.2f}  IS {metrics['is_mean']:5.2f}  "
+                      f"classes {metrics['classes_covered']}/10  class TV {metrics['class_tv']:.3f}", flush=True)
+
+    fid = {(p, s): m["fid"] for p, s, _, m in rows}
+    for path in args.paths:
+        values = [fid[path, s] for s in args.seeds]
+        if len(values) > 1:
+            print(f"run-to-run spread of FID on the {path} path: {min(values):.2f} .. {max(values):.2f}")
+    if len(args.paths) == 2:
+        for seed in args.seeds:
+            print(f"seed {seed}: FID fast {fid['fast', seed]:.2f} vs straightforward {fid['straightforward', seed]:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
