@@ -268,11 +268,11 @@ class Trainer:
             ) from error
         self.generator.to(self.device)
         self.discriminator.to(self.device)
-        if self.config.compile != "none":
-            self._compile(self.config.compile)
         if self.dist.enabled and self.device.type == "cuda":  # batch statistics of the global batch
             self.generator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
             self.discriminator = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
+        if self.config.compile != "none":  # the final modules: after SyncBatchNorm
+            self._compile(self.config.compile)
         if self.dist.enabled:
             torch.manual_seed(self.config.seed + 7919 * self.dist.rank)  # dropout differs per rank
         self.loss = self.zoo.losses.get(self.config.loss)()
