@@ -145,7 +145,7 @@ def check_shapes(
     try:
         generator.eval()
         discriminator.eval()
-        device = next(generator.parameters()).device
+        device = next(generator.parameters(), torch.empty(0)).device
         z = torch.randn(2, generator.z_dim, generator=torch.Generator().manual_seed(0)).to(device)
         y = torch.zeros(2, dtype=torch.long, device=device) if num_classes else None
         try:
