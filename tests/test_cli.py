@@ -38,6 +38,7 @@ def assert_one_line_error(err, *fragments):
         (["run", "gan", "--loss", "non-saturing"], ["unknown loss", "did you mean 'non-saturating'?"]),
         (["run", "gan", "--conditioning", "embeding-concat"], ["did you mean 'embedding-concat'?"]),
         (["run", "gan", "--d-steps", "0"], ["--d-steps"]),
+        (["run", "gan", "--compile", "fast"], ["--compile", "'fast' is not one of 'none', 'default'"]),
         (["run", "gan", "--preset", "paper"], ["no preset 'paper'", "reference"]),
         (["run", "gan", "--device", "tpu"], ["device must be"]),
         (["run", "gan", "--resume"], ["--resume needs --out"]),

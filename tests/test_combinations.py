@@ -8,18 +8,11 @@ import pytest
 import torch
 
 import ganzoo
-from ganzoo.cli import main
+from test_cli import run_cli
 
 MODELS = ["gan", "cgan", "acgan", "dcgan"]
 LOSSES = ["minimax", "non-saturating", "hinge", "least-squares", "wasserstein-gp"]
 CONDITIONING = ["none", "embedding-concat", "projection", "auxiliary-classifier"]
-
-
-def run_cli(capsys, *args):
-    with pytest.raises(SystemExit) as caught:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return caught.value.code, out, err
 
 
 def test_the_zoo_lists_what_is_combined_here():

@@ -25,19 +25,26 @@ class ProjectionHead(nn.Module):
         return self.linear(h).squeeze(1) + (self.class_embedding(y) * h).sum(dim=1)
 
 
-class Projection(EmbeddingConcat):
-    """Projection discriminator (Miyato & Koyama 2018): D sees the image alone and the
-    label is projected onto its features in the head; G receives the label embedding
-    concatenated to z, as in CGAN (the paper's conditional BatchNorm is not used)."""
+class _LabelInHeadOnly(EmbeddingConcat):
+    """G receives the label embedding concatenated to z, as in CGAN; D's body sees the
+    image alone, and the label (or the class) is the business of ``head_class``."""
 
-    name = "projection"
+    head_class: type[nn.Module]
 
     def discriminator_adapter(self, image_shape, input_kind):
         return NoConditioning().discriminator_adapter(image_shape, input_kind)
 
     def discriminator_head(self, features: int) -> nn.Module:
         classes, _ = self._dims()
-        return ProjectionHead(features, classes)
+        return self.head_class(features, classes)
+
+
+class Projection(_LabelInHeadOnly):
+    """Projection discriminator (Miyato & Koyama 2018): the label is projected onto D's
+    features in the head (the paper's conditional BatchNorm in G is not used)."""
+
+    name = "projection"
+    head_class = ProjectionHead
 
 
 class AuxiliaryClassifierHead(LinearHead):
@@ -52,7 +59,7 @@ class AuxiliaryClassifierHead(LinearHead):
         return self.classifier(h)
 
 
-class AuxiliaryClassifier(EmbeddingConcat):
+class AuxiliaryClassifier(_LabelInHeadOnly):
     """ACGAN (Odena et al. 2017): G receives the label (its embedding concatenated to z);
     D sees the image alone and predicts both "real?" and the class. D minimises the
     cross-entropy of its class prediction on real *and* generated images (L_C on both,
@@ -60,10 +67,4 @@ class AuxiliaryClassifier(EmbeddingConcat):
     adversarial loss. ``auxiliary_loss`` is that cross-entropy (the interface's default)."""
 
     name = "auxiliary-classifier"
-
-    def discriminator_adapter(self, image_shape, input_kind):
-        return NoConditioning().discriminator_adapter(image_shape, input_kind)
-
-    def discriminator_head(self, features: int) -> nn.Module:
-        classes, _ = self._dims()
-        return AuxiliaryClassifierHead(features, classes)
+    head_class = AuxiliaryClassifierHead
