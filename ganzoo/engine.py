@@ -572,6 +572,23 @@ class Trainer:
         self.generator.train()
         self.discriminator.train()
         self.hook.on_train_start(trainer=self, checkpoint=self.resumed_from)
+        try:
+            self._train_epochs(per_epoch)
+        finally:  # also on an interruption or a failure: plugins release what they hold
+            self.hook.on_train_end(trainer=self)
+        return TrainResult(
+            run_dir=self.run_dir,
+            config=config,
+            epochs_done=self.epoch,
+            steps=self.step,
+            seconds=time.perf_counter() - start,
+            last_metrics=dict(self.last_metrics),
+            checkpoint=self.checkpoint_path,
+        )
+
+    def _train_epochs(self, per_epoch: int) -> None:
+        """The loop of :meth:`fit`: epochs of iterations, a grid and a checkpoint after each."""
+        config = self.config
         if self.on_progress and self.dist.is_main:
             self.on_progress({
                 "total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1,
@@ -605,16 +622,6 @@ class Trainer:
                     self.on_progress({"epoch_done": self.epoch, "step": self.step, **self.last_metrics})
                 if self.dist.any(bool(self.stop_requested), self.device) and self.epoch < config.epochs:
                     self._interrupt(per_epoch)
-        self.hook.on_train_end(trainer=self)
-        return TrainResult(
-            run_dir=self.run_dir,
-            config=config,
-            epochs_done=self.epoch,
-            steps=self.step,
-            seconds=time.perf_counter() - start,
-            last_metrics=dict(self.last_metrics),
-            checkpoint=self.checkpoint_path,
-        )
 
 
 def _check_resume_overrides(saved: TrainConfig, overrides: dict[str, Any], preset: str | None) -> TrainConfig:

@@ -141,7 +141,11 @@ def on_checkpoint(trainer: Any, checkpoint: dict[str, Any]) -> None:
 
 @hookspec
 def on_train_end(trainer: Any) -> None:
-    """Called once after the last epoch's checkpoint has been written."""
+    """Called once when training stops: after the last epoch's checkpoint has been
+    written, and also when the run is interrupted (a signal, ``KeyboardInterrupt``) or
+    fails (a non-finite loss, a full disk), while the error propagates. Release what the
+    plugin holds here (files, writers, a running profiler); ``trainer.epoch`` and
+    ``trainer.step`` tell how far the run got."""
 
 
 def reference_markdown() -> str:

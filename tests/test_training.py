@@ -234,6 +234,37 @@ def test_profile_writes_where_the_time_goes(synthetic_root, tmp_path):
     assert trace["traceEvents"]
 
 
+def test_a_run_that_fails_inside_the_profiling_window_stops_the_profiler(synthetic_root, tmp_path):
+    # on_train_end runs on failures too, so --profile never leaves torch.profiler running:
+    # a profiler still running when the interpreter exits crashes it (SIGSEGV).
+    script = f"""
+import ganzoo
+from ganzoo.hookspecs import hookimpl
+from ganzoo.plugins import register_plugin
+
+class FailAtStep15:
+    @hookimpl
+    def on_step_end(self, trainer, step, metrics):
+        if step == 15:
+            raise RuntimeError("boom at step 15")
+
+register_plugin(FailAtStep15(), name="fail-at-step-15")
+try:
+    ganzoo.train("gan", "mnist", out={str(tmp_path / "run")!r}, data_root={str(synthetic_root)!r},
+                 profile=True, epochs=2, batch_size=32, limit_batches=25, device="cpu")
+except RuntimeError as error:
+    print("caught:", error)
+"""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "caught: boom at step 15" in done.stdout
+    summary = (tmp_path / "run" / "profile" / "summary.txt").read_text()  # what was profiled is kept
+    assert "aten::addmm" in summary or "aten::mm" in summary
+
+
 def test_disk_full_during_a_checkpoint_keeps_the_previous_one(synthetic_root, tmp_path, monkeypatch):
     import errno
 
@@ -304,12 +335,14 @@ def test_compiled_models_train_to_the_same_weights_and_checkpoints(synthetic_roo
 
 
 @pytest.mark.slow
-def test_compile_with_inductor_trains(synthetic_root, tmp_path):
+def test_compile_with_inductor_trains(synthetic_root, tmp_path, monkeypatch):
     """The real backend: C++ code generated for this CPU (minutes on 2 cores)."""
     import shutil
 
     if not (shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")):
         pytest.skip("inductor's CPU backend needs a C++ compiler")
+    # its generated code (hundreds of MB) goes with the test's directory, not into /tmp for good
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "inductor-cache"))
     result = ganzoo.train("gan", "mnist", out=tmp_path / "run", data_root=str(synthetic_root), preset="reference",
                           compile="default", epochs=1, batch_size=32, limit_batches=8, log_every=1, device="cpu")
     records = read_metrics(result.run_dir)

@@ -9,6 +9,7 @@ Training goes on unprofiled afterwards. Works for any model, built-in or plugin.
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from typing import Any
 
@@ -31,13 +32,16 @@ def on_train_start(trainer):
     sort_key = "self_cuda_time_total" if trainer.device.type == "cuda" else "self_cpu_time_total"
 
     def write(prof: Any) -> None:
-        out.mkdir(parents=True, exist_ok=True)
         table = prof.key_averages().table(sort_by=sort_key, row_limit=25)
-        (out / "summary.txt").write_text(
-            f"torch.profiler: {ACTIVE} training iterations of {trainer.config.model} "
-            f"(batch {trainer.config.batch_size}, device {trainer.device}), after {WAIT + WARMUP} unprofiled\n\n{table}\n"
-        )
-        prof.export_chrome_trace(str(out / "trace.json"))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "summary.txt").write_text(
+                f"torch.profiler: {ACTIVE} training iterations of {trainer.config.model} "
+                f"(batch {trainer.config.batch_size}, device {trainer.device}), after {WAIT + WARMUP} unprofiled\n\n{table}\n"
+            )
+            prof.export_chrome_trace(str(out / "trace.json"))
+        except OSError as error:  # a full disk must not hide the run's own error, nor stop training
+            warnings.warn(f"--profile: could not write {out}: {error}", stacklevel=1)
 
     profiler = profile(
         activities=activities,
@@ -63,5 +67,5 @@ def on_step_end(trainer):
 @hookimpl
 def on_train_end(trainer):
     profiler = _profilers.pop(trainer, None)
-    if profiler is not None:  # the run was shorter than the profiling window
-        profiler.stop()
+    if profiler is not None:  # the run stopped inside the profiling window
+        profiler.stop()  # never leave it running: the interpreter would crash at exit
