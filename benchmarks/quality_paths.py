@@ -10,10 +10,11 @@ dataset's classifier as feature extractor) and prints the metrics side by side:
 
 * **fast**: ``ganzoo run`` as it is: the training split kept as one uint8 tensor on the
   device and sliced per step, real and fake through D in one pass when D allows it, fused
-  Adam, losses copied to the host every ``--log-every`` iterations;
+  Adam, ``ganzoo.layers``' Tanh and Dropout, losses copied to the host every ``--log-every`` iterations;
 * **straightforward**: the same engine and recipe, but the data through a torchvision
   ``DataLoader`` with ``ToTensor`` + ``Normalize`` per image, D on the real and the fake
-  batch in two passes, ``foreach`` Adam, and the losses copied to the host every step.
+  batch in two passes, ``foreach`` Adam, ``torch.nn``'s ``Tanh`` and ``Dropout`` instead
+  of ``ganzoo.layers``', and the losses copied to the host every step.
 
 Both paths see the same epoch order and the same noise (same seeds), so they differ only
 by floating-point rounding, which GAN training amplifies into different samples. The
@@ -33,6 +34,7 @@ from pathlib import Path
 import torch
 
 import ganzoo
+from ganzoo import layers
 from ganzoo.config import resolve_config
 from ganzoo.data import LoaderBatches
 from ganzoo.engine import Trainer
@@ -55,6 +57,8 @@ class StraightforwardTrainer(Trainer):
     def _build_models(self) -> None:
         super()._build_models()
         self.joint_d_forward = False  # read by _build_optimizers: two passes of D
+        use_torch_layers(self.generator)
+        use_torch_layers(self.discriminator)
 
     def _build_optimizers(self) -> None:
         super()._build_optimizers()
@@ -66,6 +70,17 @@ class StraightforwardTrainer(Trainer):
         metrics = super().train_iteration(batches)
         metrics["loss_d"].item(), metrics["loss_g"].item()  # a host sync every step
         return metrics
+
+
+def use_torch_layers(module: torch.nn.Module) -> None:
+    """Swap ``ganzoo.layers``' Tanh and Dropout back for ``torch.nn``'s, in place."""
+    for name, child in module.named_children():
+        if isinstance(child, layers.Tanh):
+            setattr(module, name, torch.nn.Tanh())
+        elif isinstance(child, layers.Dropout):
+            setattr(module, name, torch.nn.Dropout(child.p))
+        else:
+            use_torch_layers(child)
 
 
 def train(path: str, model: str, dataset: str, seed: int, epochs: int, root: str, out: Path) -> tuple[Path, float]:

@@ -28,3 +28,23 @@ def test_the_straightforward_path_is_the_same_training_as_the_fast_one(synthetic
     for fast, plain in zip(records["fast"][:3], records["straightforward"][:3]):
         for key in ("loss_d", "loss_g", "d_real", "d_fake"):
             assert fast[key] == pytest.approx(plain[key], rel=1e-4, abs=1e-5), key
+
+
+def test_the_straightforward_path_uses_torch_layers():
+    import torch
+
+    import ganzoo
+    from ganzoo import layers
+    from ganzoo.config import resolve_config
+    from ganzoo.models import build_gan
+
+    quality = load("quality_paths")
+    config = resolve_config(ganzoo.get_zoo(), "cgan", "mnist")
+    generator, discriminator = build_gan(config, ganzoo.get_zoo(), image_shape=(1, 28, 28), num_classes=10)
+    fast_kinds = {type(m) for m in [*generator.modules(), *discriminator.modules()]}
+    assert {layers.Tanh, layers.Dropout} <= fast_kinds  # what the fast path trains with
+    for module in (generator, discriminator):
+        quality.use_torch_layers(module)
+    kinds = {type(m) for m in [*generator.modules(), *discriminator.modules()]}
+    assert not kinds & {layers.Tanh, layers.Dropout}
+    assert {torch.nn.Tanh, torch.nn.Dropout} <= kinds

@@ -14,6 +14,7 @@ import math
 from torch import nn
 
 from ganzoo import ArchitectureSpec
+from ganzoo.layers import Dropout, Tanh  # nn.Tanh and nn.Dropout, faster on the CPU
 
 
 def _block(in_features: int, out_features: int, batch_norm_eps: float | None) -> list[nn.Module]:
@@ -32,7 +33,7 @@ class CGANGenerator(nn.Sequential):
             *_block(256, 512, batch_norm_eps),
             *_block(512, 1024, batch_norm_eps),
             nn.Linear(1024, math.prod(spec.image_shape)),
-            nn.Tanh(),
+            Tanh(),
             nn.Unflatten(1, spec.image_shape),
         )
 
@@ -43,10 +44,10 @@ class CGANDiscriminatorBody(nn.Sequential):
             nn.Linear(math.prod(spec.in_shape), 512),
             nn.LeakyReLU(0.2),
             nn.Linear(512, 512),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.LeakyReLU(0.2),
             nn.Linear(512, 512),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.LeakyReLU(0.2),
         )
         self.out_features = 512

@@ -22,6 +22,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 from ganzoo import ArchitectureSpec
+from ganzoo.layers import Dropout, Tanh  # nn.Tanh and nn.Dropout, faster on the CPU
 
 
 def _layout(size: int) -> tuple[int, int]:
@@ -63,7 +64,7 @@ class DCGANGenerator(nn.Module):
         for _ in range(steps - 1):
             layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU()]
             c //= 2
-        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
+        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), Tanh()]
         self.upsample = nn.Sequential(*layers)
         dcgan_init_(self)
 
@@ -89,7 +90,7 @@ class DCGANDiscriminatorBody(nn.Module):
                 layers.append(nn.BatchNorm2d(c_out))
             layers.append(nn.LeakyReLU(0.2))
             if dropout:
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
             c_in, c_out = c_out, c_out * 2
         layers.append(nn.Flatten())
         self.net = nn.Sequential(*layers)
