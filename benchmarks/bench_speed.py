@@ -8,7 +8,8 @@ Everything is measured in this one process, on this machine, one after the other
 
 1. images/s of ``ganzoo run gan`` (batch 96) and ``ganzoo run cgan`` (batch 64) over full
    epochs after a warm-up epoch, grids and checkpoints included, against the faithful
-   reference loops of ``reference_loops.py`` at the same batch sizes;
+   reference loops of ``reference_loops.py`` at the same batch sizes, in alternating
+   epochs (reference, ganzoo, reference, ...): the median of the per-round ratios;
 2. at batch 512, the FLOP rate of ganzoo's GAN training iteration (FLOPs counted by
    ``torch.utils.flop_counter``, divided by the measured time) as a fraction of the FLOP
    rate of a large fp32 ``torch.matmul`` on the same device, in alternating rounds (and
@@ -40,22 +41,59 @@ from ganzoo.config import resolve_config  # noqa: E402
 from ganzoo.engine import Trainer  # noqa: E402
 
 
-def ganzoo_images_per_second(model: str, root: str, batch_size: int, epochs: int, preset: str | None, limit: int | None) -> float:
-    """Throughput of ``ganzoo.train`` over ``epochs`` epochs after a warm-up epoch."""
-    ends: list[float] = []
+class GanzooRun:
+    """``ganzoo.train`` one epoch at a time (a new run, then ``--resume`` for each next
+    epoch), so its epochs can alternate with the reference loop's. An epoch is timed from
+    the start of its first iteration to the end of its checkpoint (the grid included);
+    opening the run (data, models, checkpoint) is not in it."""
 
-    def on_progress(event: dict) -> None:
-        if "epoch_done" in event:
-            ends.append(time.perf_counter())
+    def __init__(self, model: str, root: str, batch_size: int, preset: str | None, limit: int | None, folder: Path) -> None:
+        self.model, self.root, self.batch_size, self.preset, self.limit = model, root, batch_size, preset, limit
+        self.out = folder / f"{model}-{preset or 'default'}-{batch_size}"
+        self.epochs = 0
 
+    def timed_epoch(self) -> tuple[int, float]:
+        marks: dict[str, float] = {}
+
+        def on_progress(event: dict) -> None:
+            if "total_epochs" in event:
+                marks["start"] = time.perf_counter()
+            elif "epoch_done" in event:
+                marks["end"] = time.perf_counter()
+
+        self.epochs += 1
+        device = "cpu" if not torch.cuda.is_available() else "auto"
+        if self.epochs == 1:
+            options = dict(batch_size=self.batch_size, preset=self.preset, limit_batches=self.limit)
+        else:
+            options = dict(resume=True)
+        result = ganzoo.train(self.model, "mnist", out=self.out, data_root=self.root, epochs=self.epochs, device=device,
+                              on_progress=on_progress, **options)
+        images = result.steps // result.epochs_done * result.config.d_steps * self.batch_size
+        return images, marks["end"] - marks["start"]
+
+
+def side_by_side(model: str, root: str, batch_size: int, rounds: int, preset: str | None, limit: int | None) -> dict[str, float]:
+    """Images/s of ganzoo and of the reference loop, in alternating epochs.
+
+    One warm-up epoch each, then ``rounds`` rounds of one reference epoch and one ganzoo
+    epoch. This host's speed drifts by tens of percent over minutes, so the ratio is
+    taken per round (two neighbouring epochs) and the median round is reported."""
+    reference = reference_loops.ReferenceLoop(model, root, batch_size)
     with tempfile.TemporaryDirectory() as tmp:
-        result = ganzoo.train(
-            model, "mnist", out=Path(tmp) / "run", data_root=root, epochs=epochs + 1, batch_size=batch_size,
-            preset=preset, limit_batches=limit, device="cpu" if not torch.cuda.is_available() else "auto",
-            on_progress=on_progress,
-        )
-    images_per_epoch = result.steps // result.epochs_done * result.config.d_steps * batch_size
-    return images_per_epoch * epochs / (ends[-1] - ends[0])
+        ours = GanzooRun(model, root, batch_size, preset, limit, Path(tmp))
+        reference.timed_epoch(limit)
+        ours.timed_epoch()
+        pairs = []
+        for _ in range(rounds):
+            ref_images, ref_seconds = reference.timed_epoch(limit)
+            our_images, our_seconds = ours.timed_epoch()
+            pairs.append((ref_images / ref_seconds, our_images / our_seconds))
+    ratios = sorted(o / r for r, o in pairs)
+    return {
+        "reference": statistics.median(r for r, _ in pairs), "ganzoo": statistics.median(o for _, o in pairs),
+        "ratio": statistics.median(ratios), "ratio_min": ratios[0], "ratio_max": ratios[-1],
+    }
 
 
 def matmul_flops_per_second(device: torch.device, size: int = 2048, repeats: int = 20) -> float:
@@ -128,7 +166,8 @@ def roofline_fraction(root: str, batch_size: int, iterations: int, preset: str |
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", default=os.environ.get("GANZOO_DATA_ROOT", "../shared/datasets"))
-    parser.add_argument("--epochs", type=int, default=1, help="timed epochs after the warm-up epoch")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds (a reference epoch, then a ganzoo epoch) after one warm-up epoch each")
     parser.add_argument("--limit-batches", type=int, default=None, help="shorter epochs, for a quick look")
     parser.add_argument("--iterations", type=int, default=200, help="timed iterations at batch 512")
     parser.add_argument("--compile", default="none", choices=["none", "default", "reduce-overhead", "max-autotune"],
@@ -138,13 +177,12 @@ def main() -> None:
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
-    rows = []
     for model, batch, preset in () if args.skip_loops else (("gan", 96, "reference"), ("gan", 96, None), ("cgan", 64, None)):
-        ours = ganzoo_images_per_second(model, args.data_root, batch, args.epochs, preset, args.limit_batches)
-        reference = reference_loops.images_per_second(model, args.data_root, batch, args.epochs, args.limit_batches)
+        r = side_by_side(model, args.data_root, batch, args.rounds, preset, args.limit_batches)
         name = f"{model}" + (f" --preset {preset}" if preset else " (default recipe)")
-        rows.append((name, batch, reference, ours))
-        print(f"{name:28s} batch {batch:4d}: reference {reference:9.0f} img/s   ganzoo {ours:9.0f} img/s   ratio {ours / reference:5.2f}x", flush=True)
+        print(f"{name:28s} batch {batch:4d}: reference {r['reference']:6.0f} img/s   ganzoo {r['ganzoo']:6.0f} img/s   "
+              f"ratio {r['ratio']:4.2f}x (median of {args.rounds} alternating rounds, range "
+              f"{r['ratio_min']:.2f}-{r['ratio_max']:.2f})", flush=True)
 
     modes = ["none"] + ([args.compile] if args.compile != "none" else [])
     for mode in modes:

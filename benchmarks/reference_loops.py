@@ -12,8 +12,6 @@ them every batch; the printing itself is left out).
 from __future__ import annotations
 
 import time
-from typing import Callable
-
 import torch
 from torch import nn
 from torchvision import datasets, transforms
@@ -123,21 +121,35 @@ def train_cgan_epoch(loader, generator, discriminator, opt_g, opt_d, limit: int 
     return seen
 
 
+class ReferenceLoop:
+    """One of the reference scripts, set up once (seeded models, Adam, ``DataLoader``), so
+    its epochs can be timed one at a time, alternating with ganzoo's."""
+
+    def __init__(self, model: str, root: str, batch_size: int) -> None:
+        torch.manual_seed(0)
+        if model == "gan":
+            self.generator, self.discriminator = gan_models()
+            lr, betas, self._epoch_fn = 3e-4, (0.9, 0.999), train_gan_epoch
+        else:
+            self.generator, self.discriminator = CGANGenerator(), CGANDiscriminator()
+            lr, betas, self._epoch_fn = 2e-4, (0.5, 0.999), train_cgan_epoch
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
+        self.loader = mnist_loader(root, batch_size)
+
+    def timed_epoch(self, limit: int | None = None) -> tuple[int, float]:
+        """One epoch (or ``limit`` batches): real images seen and seconds taken."""
+        start = time.perf_counter()
+        seen = self._epoch_fn(self.loader, self.generator, self.discriminator, self.opt_g, self.opt_d, limit)
+        return seen, time.perf_counter() - start
+
+
 def images_per_second(model: str, root: str, batch_size: int, epochs: int, limit: int | None = None) -> float:
     """Reference throughput: ``epochs`` timed epochs after one warm-up epoch."""
-    torch.manual_seed(0)
-    if model == "gan":
-        generator, discriminator = gan_models()
-        lr, betas, epoch_fn = 3e-4, (0.9, 0.999), train_gan_epoch
-    else:
-        generator, discriminator = CGANGenerator(), CGANDiscriminator()
-        lr, betas, epoch_fn = 2e-4, (0.5, 0.999), train_cgan_epoch
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
-    loader = mnist_loader(root, batch_size)
-    run: Callable[[], int] = lambda: epoch_fn(loader, generator, discriminator, opt_g, opt_d, limit)
-    run()  # warm-up
-    start, seen = time.perf_counter(), 0
+    loop = ReferenceLoop(model, root, batch_size)
+    loop.timed_epoch(limit)  # warm-up
+    seen, seconds = 0, 0.0
     for _ in range(epochs):
-        seen += run()
-    return seen / (time.perf_counter() - start)
+        n, t = loop.timed_epoch(limit)
+        seen, seconds = seen + n, seconds + t
+    return seen / seconds

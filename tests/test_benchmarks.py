@@ -48,3 +48,21 @@ def test_the_straightforward_path_uses_torch_layers():
     kinds = {type(m) for m in [*generator.modules(), *discriminator.modules()]}
     assert not kinds & {layers.Tanh, layers.Dropout}
     assert {torch.nn.Tanh, torch.nn.Dropout} <= kinds
+
+
+def test_bench_speed_alternates_reference_and_ganzoo_epochs(synthetic_root):
+    bench = load("bench_speed")
+    result = bench.side_by_side("cgan", str(synthetic_root), 32, rounds=2, preset=None, limit=4)
+    assert result["reference"] > 0 and result["ganzoo"] > 0
+    assert result["ratio_min"] <= result["ratio"] <= result["ratio_max"]
+    assert result["ratio"] == pytest.approx(result["ganzoo"] / result["reference"], rel=0.5)
+
+
+def test_a_ganzoo_run_in_the_benchmark_goes_on_epoch_by_epoch(synthetic_root, tmp_path):
+    bench = load("bench_speed")
+    run = bench.GanzooRun("gan", str(synthetic_root), 32, "reference", 4, tmp_path)
+    for epoch in (1, 2, 3):
+        images, seconds = run.timed_epoch()
+        assert images == 4 * 32 and seconds > 0
+    records = [json.loads(line) for line in (run.out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == list(range(1, 13))  # one run, resumed twice
