@@ -571,8 +571,8 @@ class Trainer:
         per_epoch = self.iterations_per_epoch()
         self.generator.train()
         self.discriminator.train()
-        self.hook.on_train_start(trainer=self, checkpoint=self.resumed_from)
         try:
+            self.hook.on_train_start(trainer=self, checkpoint=self.resumed_from)
             self._train_epochs(per_epoch)
         finally:  # also on an interruption or a failure: plugins release what they hold
             self.hook.on_train_end(trainer=self)

@@ -143,9 +143,10 @@ def on_checkpoint(trainer: Any, checkpoint: dict[str, Any]) -> None:
 def on_train_end(trainer: Any) -> None:
     """Called once when training stops: after the last epoch's checkpoint has been
     written, and also when the run is interrupted (a signal, ``KeyboardInterrupt``) or
-    fails (a non-finite loss, a full disk), while the error propagates. Release what the
-    plugin holds here (files, writers, a running profiler); ``trainer.epoch`` and
-    ``trainer.step`` tell how far the run got."""
+    fails (a non-finite loss, a full disk, another plugin's ``on_train_start``), while the
+    error propagates. Release what the plugin holds here (files, writers, a running
+    profiler), without assuming that this plugin's ``on_train_start`` ran;
+    ``trainer.epoch`` and ``trainer.step`` tell how far the run got."""
 
 
 def reference_markdown() -> str:

@@ -234,6 +234,41 @@ def test_profile_writes_where_the_time_goes(synthetic_root, tmp_path):
     assert trace["traceEvents"]
 
 
+def test_on_train_end_runs_when_training_fails(ganzoo_plugin, synthetic_root, tmp_path):
+    from ganzoo.hookspecs import hookimpl
+
+    ended = []
+
+    class Recorder:
+        @hookimpl
+        def on_train_end(self, trainer):
+            ended.append(trainer.step)
+
+    class FailsAtStart:
+        @hookimpl
+        def on_train_start(self, trainer):
+            raise RuntimeError("cannot start")
+
+    class FailsAtStepThree:
+        @hookimpl
+        def on_step_end(self, trainer, step):
+            if step == 3:
+                raise RuntimeError("boom at step 3")
+
+    ganzoo_plugin(Recorder())
+    failing = ganzoo_plugin(FailsAtStepThree())
+    with pytest.raises(RuntimeError, match="boom at step 3"):
+        ganzoo.train("gan", "mnist", out=tmp_path / "a", data_root=str(synthetic_root), **QUICK)
+    assert ended == [3]
+    from ganzoo.plugins import unregister_plugin
+
+    unregister_plugin(failing)
+    ganzoo_plugin(FailsAtStart())
+    with pytest.raises(RuntimeError, match="cannot start"):
+        ganzoo.train("gan", "mnist", out=tmp_path / "b", data_root=str(synthetic_root), **QUICK)
+    assert ended == [3, 0]
+
+
 def test_a_run_that_fails_inside_the_profiling_window_stops_the_profiler(synthetic_root, tmp_path):
     # on_train_end runs on failures too, so --profile never leaves torch.profiler running:
     # a profiler still running when the interpreter exits crashes it (SIGSEGV).
