@@ -2,7 +2,8 @@
 
 User errors (bad option values, unknown names, missing data, unusable checkpoints) are
 printed as one line on stderr with a non-zero exit code: 2 for a bad value on the command
-line, 1 for the rest. Only bugs get a traceback.
+line, 1 for the rest, including what the file system refuses (a path that cannot be
+created, a full disk). Only bugs get a traceback.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ganzoo import __version__, plugins
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, describe_os_error
 
 console = Console()
 err_console = Console(stderr=True)
@@ -430,5 +431,8 @@ def main(argv: list[str] | None = None) -> None:
     except GanzooError as error:
         _print_error(" ".join(str(error).split()))
         sys.exit(error.exit_code)
+    except OSError as error:  # the file system said no (a path that cannot be made, a full disk): not a bug
+        _print_error(describe_os_error(error))
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

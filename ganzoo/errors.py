@@ -1,11 +1,15 @@
 """Errors a user can cause and fix.
 
 Everything raised from here is shown by the CLI as one line, without a traceback, and
-with a non-zero exit code. Anything else that escapes is a bug in ganzoo or a plugin and
+with a non-zero exit code, and so is an ``OSError`` (what the file system refused, see
+:func:`describe_os_error`). Anything else that escapes is a bug in ganzoo or a plugin and
 keeps its traceback, so that it can be reported.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 
 class GanzooError(Exception):
@@ -49,3 +53,19 @@ class CheckpointError(GanzooError):
 
 class RunDirectoryError(GanzooError):
     """An output directory that would be overwritten, or a run that cannot be resumed."""
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for what the file system refused: the path, then why.
+
+    A path under a regular file fails as "Not a directory" (or, from
+    ``Path.mkdir(parents=True)``, "File exists" for the file itself); that is said as
+    what it is: which file stands where a folder is needed."""
+    name = error.filename
+    if name is None:
+        return str(error.strerror or error)
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        for candidate in [name, *map(str, Path(name).parents)]:
+            if os.path.exists(candidate) and not os.path.isdir(candidate):
+                return f"{candidate} is a file, not a folder"
+    return f"{name}: {error.strerror or error}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.checkpoint import CHECKPOINT_DIR, atomic_write_bytes, latest_checkpoint
-from ganzoo.errors import RunDirectoryError
+from ganzoo.errors import RunDirectoryError, describe_os_error
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -65,7 +65,10 @@ def prepare_new_run_dir(out: Path, *, overwrite: bool) -> None:
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunDirectoryError(f"cannot create the run directory {out} ({describe_os_error(error)}); choose another --out") from None
 
 
 def check_resumable(out: Path) -> Path:

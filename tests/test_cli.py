@@ -128,6 +128,17 @@ def test_run_then_sample_then_refusals(capsys, synthetic_root, tmp_path):
         assert code == 2, args
         assert_one_line_error(err, *fragments)
 
+    # Paths the file system refuses: one line too, and nothing written.
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    code, _, err = run_cli(capsys, "sample", str(run_dir), "--out", str(a_file / "grid.png"))
+    assert code == 1
+    assert_one_line_error(err, f"{a_file} is a file, not a folder")
+    code, _, err = run_cli(capsys, "run", "cgan", "--data-root", str(synthetic_root), "--out", str(a_file / "run"), *QUICK)
+    assert code == 1
+    assert_one_line_error(err, f"cannot create the run directory {a_file / 'run'}", "is a file, not a folder", "another --out")
+    assert a_file.read_text() == "not a folder"
+
 
 def test_label_on_unconditional_model_is_refused(capsys, synthetic_root, tmp_path):
     run_dir = tmp_path / "gan"
