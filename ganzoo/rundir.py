@@ -8,6 +8,7 @@ unless the user asked to ``--resume`` it or to ``--overwrite`` it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,23 @@ def describe_run(run_dir: Path) -> str:
         return "files"
 
 
+def check_folder_can_be_made(folder: Path, option: str = "--out") -> None:
+    """Refuse, before any work, a folder that could not be created or written later: one
+    under a file, or under a folder this process may not write to. Touches nothing."""
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise RunDirectoryError(f"{option} {folder}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RunDirectoryError(f"{option} {folder}: {existing} is not writable; choose another {option}")
+
+
 def check_new_run_dir(out: Path, *, overwrite: bool) -> None:
     """Refuse an ``out`` that a new run would clobber without being asked to. Touches nothing."""
     if out.exists() and not out.is_dir():
         raise RunDirectoryError(f"--out {out} is a file, not a directory")
+    check_folder_can_be_made(out)
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             raise RunDirectoryError(

@@ -136,7 +136,11 @@ def test_run_then_sample_then_refusals(capsys, synthetic_root, tmp_path):
     assert_one_line_error(err, f"{a_file} is a file, not a folder")
     code, _, err = run_cli(capsys, "run", "cgan", "--data-root", str(synthetic_root), "--out", str(a_file / "run"), *QUICK)
     assert code == 1
-    assert_one_line_error(err, f"cannot create the run directory {a_file / 'run'}", "is a file, not a folder", "another --out")
+    assert_one_line_error(err, f"--out {a_file / 'run'}: {a_file} is a file, not a folder")
+    code, _, err = run_cli(capsys, "eval", str(run_dir), "--n", "20", "--out", str(a_file / "eval"))
+    assert code == 1
+    assert_one_line_error(err, f"--out {a_file / 'eval'}: {a_file} is a file, not a folder")
+    assert "samples through" not in err  # refused before any sampling
     assert a_file.read_text() == "not a folder"
 
 

@@ -20,6 +20,7 @@ import torch
 from ganzoo import __version__, plugins
 from ganzoo.data import DatasetSpec, default_data_root, open_split
 from ganzoo.errors import ConfigError
+from ganzoo.rundir import check_folder_can_be_made
 from ganzoo.evaluation import cache
 from ganzoo.evaluation.classifier import sha256_file
 from ganzoo.evaluation.extractors import FeatureExtractor, default_extractor, domain_classifier
@@ -254,6 +255,7 @@ def evaluate(
         out_dir = Path(out) if out is not None else default_out(run_paths[0])
         if (out_dir / "metrics.json").exists() and not overwrite:
             raise ConfigError(f"--out {out_dir} already holds metrics.json; pass --overwrite to replace it")
+        check_folder_can_be_made(out_dir)  # now, not after minutes of sampling
 
     loaded = [load_generator(path, device=device, ema=ema) for path in run_paths]
     target = loaded[0].device
