@@ -143,13 +143,3 @@ class ReferenceLoop:
         seen = self._epoch_fn(self.loader, self.generator, self.discriminator, self.opt_g, self.opt_d, limit)
         return seen, time.perf_counter() - start
 
-
-def images_per_second(model: str, root: str, batch_size: int, epochs: int, limit: int | None = None) -> float:
-    """Reference throughput: ``epochs`` timed epochs after one warm-up epoch."""
-    loop = ReferenceLoop(model, root, batch_size)
-    loop.timed_epoch(limit)  # warm-up
-    seen, seconds = 0, 0.0
-    for _ in range(epochs):
-        n, t = loop.timed_epoch(limit)
-        seen, seconds = seen + n, seconds + t
-    return seen / seconds
