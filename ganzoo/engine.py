@@ -239,8 +239,8 @@ class Trainer:
         self.image_shape = spec.image_shape
         self.batches = make_batches(spec, dataset, self.config.batch_size, self.device)
         self.batches.shard(self.dist.rank, self.dist.world_size)
-        conditioning_cls = self.zoo.conditioning.get(self.config.conditioning)
-        self.conditional = bool(conditioning_cls.requires_labels)
+        self.conditioning = self.zoo.conditioning.get(self.config.conditioning)(num_classes=self.num_classes)
+        self.conditional = bool(self.conditioning.requires_labels)
         if self.conditional and (self.num_classes or 0) < 2:
             has = "none" if not self.num_classes else "a single class (an image folder with one sub-folder?)"
             raise ConfigError(
@@ -254,7 +254,6 @@ class Trainer:
 
     def _build_models(self) -> None:
         """G and D from the registries, on the device (SyncBatchNorm when distributed on CUDA)."""
-        self.conditioning = self.zoo.conditioning.get(self.config.conditioning)(num_classes=self.num_classes)
         try:
             self.generator, self.discriminator = build_gan(
                 self.config, self.zoo, image_shape=self.image_shape, num_classes=self.num_classes,

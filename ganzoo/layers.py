@@ -20,12 +20,16 @@ import torch
 from torch import nn
 
 
+def _tanh_via_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    return torch.sigmoid(x * 2).mul_(2).sub_(1)  # tanh(x) = 2 sigmoid(2x) - 1
+
+
 class _TanhFromSigmoid(torch.autograd.Function):
-    """tanh(x) = 2 sigmoid(2x) - 1, with tanh's own backward (1 - y^2) from the output."""
+    """tanh through sigmoid, with tanh's own backward (1 - y^2) from the output."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        y = torch.sigmoid(x * 2).mul_(2).sub_(1)
+        y = _tanh_via_sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
@@ -44,7 +48,7 @@ def tanh(x: torch.Tensor) -> torch.Tensor:
     if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return torch.tanh(x)
     if not torch.is_grad_enabled() or not x.requires_grad:
-        return torch.sigmoid(x * 2).mul_(2).sub_(1)
+        return _tanh_via_sigmoid(x)
     return _TanhFromSigmoid.apply(x)
 
 

@@ -60,15 +60,23 @@ class Discriminator(nn.Module):
         return callable(getattr(self.head, "classify", None))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.head(self.body(self.adapter(x, y)), y)
+        return self.head(self.features(x, y), y)
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The body's output ``(N, body.out_features)``, what the head reads."""
+        return self.body(self.adapter(x, y))
+
+    def heads(self, h: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """From features ``h``: the logits and the class logits ``(N, classes)`` (``None``
+        when the head does not classify)."""
+        return self.head(h, y), (self.head.classify(h) if self.classifies else None)
 
     def forward_with_classes(
         self, x: torch.Tensor, y: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The logits and, from the same features, the head's class logits ``(N, classes)``
-        (``None`` when the head does not classify): one pass through the body for both."""
-        h = self.body(self.adapter(x, y))
-        return self.head(h, y), (self.head.classify(h) if self.classifies else None)
+        """The logits and, from the same features, the class logits: one pass through the
+        body for both."""
+        return self.heads(self.features(x, y), y)
 
 
 def build_generator(
@@ -155,14 +163,14 @@ def check_shapes(
         if tuple(images.shape) != (2, *image_shape):
             raise ValueError(f"the generator makes images of shape {tuple(images.shape)[1:]}, the data's are {tuple(image_shape)}")
         try:
-            h = discriminator.body(discriminator.adapter(images, y))
+            h = discriminator.features(images, y)
             features = discriminator.body.out_features
             if tuple(h.shape) != (2, features):
                 raise ValueError(
                     f"the discriminator gives outputs of shape {tuple(h.shape)} for 2 images; its body declares "
                     f"out_features={features}, so ({2}, {features}) was expected"
                 )
-            logits, classes = discriminator.forward_with_classes(images, y)
+            logits, classes = discriminator.heads(h, y)
         except RuntimeError as error:
             raise ValueError(f"the discriminator fails on a batch of 2: {str(error).splitlines()[0]}") from error
         if tuple(logits.shape) != (2,):
