@@ -182,6 +182,8 @@ def main() -> None:
                         help="also time the batch-512 GAN iteration with ganzoo run --compile MODE")
     parser.add_argument("--skip-loops", action="store_true", help="only the batch-512 measurements")
     args = parser.parse_args()
+    if args.rounds < 1 or args.iterations < 5:
+        parser.error(f"--rounds must be at least 1 and --iterations at least 5, got {args.rounds} and {args.iterations}")
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, cpus {os.cpu_count()}")

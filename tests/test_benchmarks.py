@@ -66,3 +66,22 @@ def test_a_ganzoo_run_in_the_benchmark_goes_on_epoch_by_epoch(synthetic_root, tm
         assert images == 4 * 32 and seconds > 0
     records = [json.loads(line) for line in (run.out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == list(range(1, 13))  # one run, resumed twice
+
+
+def test_bench_layers_times_both_versions_of_each_layer(synthetic_root):
+    bench = load("bench_layers")
+    rows = bench.kernels()
+    assert [what for what, _, _ in rows] == ["tanh 512x784", "tanh 64x784", "dropout 0.4, 128x512"]
+    assert all(theirs > 0 and ours > 0 for _, theirs, ours in rows)
+    theirs, ours = bench.iteration_times("cgan", 32, None, str(synthetic_root), rounds=1)
+    assert theirs > 0 and ours > 0
+
+
+@pytest.mark.parametrize("script, args", [("bench_speed", ["--rounds", "0"]), ("bench_layers", ["--rounds", "0"])])
+def test_benchmarks_refuse_zero_rounds_in_one_line(script, args):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(BENCHMARKS / f"{script}.py"), *args], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "--rounds must be at least 1" in done.stderr and "Traceback" not in done.stderr
