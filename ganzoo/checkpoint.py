@@ -107,6 +107,55 @@ def find_checkpoint(path: Path | str) -> Path:
     return path
 
 
+# torch.save's format before PyTorch 1.6 (still readable, and used by some published
+# weights) is a bare pickle, protocol 2.
+_LEGACY_TORCH_HEADER = b"\x80\x02"
+
+
+class UnreadableTorchFile(Exception):
+    """A file that :func:`read_torch_file` could not load; ``reason`` says why in a few words."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def read_torch_file(path: Path | str, map_location: str | torch.device = "cpu") -> Any:
+    """``torch.load(path, weights_only=True)`` for a file a user pointed at.
+
+    Such a file may be anything (a text file, someone else's pickle, half a download),
+    and ``torch.load`` on foreign bytes fails with almost any exception: ``KeyError``,
+    ``IndexError``, ``UnpicklingError``... Whatever it raises becomes
+    :class:`UnreadableTorchFile` with a short reason. Errors of the file system itself
+    (permissions, a missing file) stay ``OSError``, for the CLI to report as such.
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:  # OSError here is the file system's to report
+        header = handle.read(4)
+        is_zip = zipfile.is_zipfile(handle)
+    if not is_zip and header == b"PK\x03\x04":
+        raise UnreadableTorchFile(path, "an incomplete zip archive: the file was cut short")
+    if not is_zip and not header.startswith(_LEGACY_TORCH_HEADER):
+        raise UnreadableTorchFile(path, "not a file written by torch.save")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except OSError:
+        raise
+    except Exception as error:  # noqa: BLE001 - foreign bytes: see the docstring
+        if isinstance(error, pickle.UnpicklingError) and "weights only" in str(error).lower():
+            reason = "it holds Python objects other than tensors and plain data"
+        else:
+            reason = _first_line(error)
+        raise UnreadableTorchFile(path, reason) from error
+
+
+def _first_line(error: BaseException) -> str:
+    line = (str(error).strip().splitlines() or [""])[0]
+    line = line if len(line) <= 120 else line[:117] + "..."
+    return f"{type(error).__name__}: {line}" if line else type(error).__name__
+
+
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Load a checkpoint (file or run directory) with ``weights_only=True``.
 
@@ -114,10 +163,11 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     """
     file = find_checkpoint(path)
     try:
-        state = torch.load(file, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as error:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise CheckpointError(f"cannot read checkpoint {file}: it is truncated, corrupted or not a ganzoo checkpoint ({reason})") from error
+        state = read_torch_file(file, map_location=map_location)
+    except UnreadableTorchFile as error:
+        raise CheckpointError(
+            f"cannot read checkpoint {file}: it is truncated, corrupted or not a ganzoo checkpoint ({error.reason})"
+        ) from error
     if not isinstance(state, dict) or "format_version" not in state or "config" not in state:
         raise CheckpointError(f"{file} is not a ganzoo checkpoint")
     if state["format_version"] > FORMAT_VERSION:

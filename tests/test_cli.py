@@ -165,6 +165,48 @@ def test_corrupted_checkpoint_is_a_clear_error(capsys, tmp_path):
     assert_one_line_error(err, "holds no checkpoint")
 
 
+class NotPlainData:
+    """A class that torch.load(weights_only=True) must refuse to rebuild."""
+
+
+def _write_foreign_file(path, kind):
+    import pickle
+
+    import torch
+
+    if kind == "text":
+        path.write_text("root:x:0:0:root:/root:/bin/bash\n")  # what /etc/passwd gave: IndexError
+    elif kind == "json":
+        path.write_text('{"model": "gan", "epochs": 3}\n')
+    elif kind == "pickle":
+        path.write_bytes(pickle.dumps({"a": [1, 2, 3]}, protocol=4))
+    elif kind == "object":
+        torch.save({"format_version": 1, "config": NotPlainData()}, path)
+
+
+@pytest.mark.parametrize("command", ["sample", "eval"])
+@pytest.mark.parametrize(
+    "kind, reason",
+    [
+        ("text", "not a file written by torch.save"),
+        ("json", "not a file written by torch.save"),
+        ("pickle", "not a file written by torch.save"),
+        ("object", "Python objects other than tensors"),
+    ],
+)
+def test_a_file_that_is_not_a_checkpoint_is_one_line(capsys, tmp_path, command, kind, reason):
+    """torch.load on foreign bytes raises KeyError, IndexError... : still one line, exit 1."""
+    path = tmp_path / f"{kind}.pt"
+    _write_foreign_file(path, kind)
+    before = path.read_bytes()
+    out = tmp_path / ("out.png" if command == "sample" else "out")
+    code, _, err = run_cli(capsys, command, str(path), "--out", str(out))
+    assert code == 1
+    assert_one_line_error(err, "cannot read checkpoint", f"{kind}.pt", reason)
+    assert path.read_bytes() == before
+    assert not out.exists()
+
+
 def test_list_and_plugins_show_the_zoo(capsys):
     code, out, _ = run_cli(capsys, "list")
     assert code == 0 and "gan" in out and "cgan" in out and "reference" in out

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from ganzoo.checkpoint import atomic_write_bytes
+from ganzoo.checkpoint import UnreadableTorchFile, atomic_write_bytes, read_torch_file
 
 CACHE_ENV = "GANZOO_CACHE_DIR"
 FORMAT_VERSION = 1
@@ -60,8 +58,8 @@ def load(path: Path) -> RealStats | None:
     if not path.is_file():
         return None
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError):
+        state = read_torch_file(path)
+    except (UnreadableTorchFile, OSError):
         return None
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         return None

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ganzoo.checkpoint import UnreadableTorchFile, read_torch_file
 from ganzoo.errors import CheckpointError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -148,9 +149,11 @@ def load_classifier(dataset: str, path: Path | str | None = None, sha256: str | 
             f"(or retrain and record the new hash in ganzoo/evaluation/classifier.py: {shipped.retrain_command()})"
         )
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = read_torch_file(path)
         model = DomainClassifier(**state["architecture"])
         model.load_state_dict({k: v.float() for k, v in state["state_dict"].items()})
+    except UnreadableTorchFile as error:
+        raise CheckpointError(f"{path} is not a ganzoo classifier file ({error.reason})") from error
     except (KeyError, TypeError, RuntimeError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise CheckpointError(f"{path} is not a ganzoo classifier file ({reason})") from error

@@ -15,12 +15,11 @@ repeated to three channels; the network resizes to 299x299 itself.
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 
 import torch
 
+from ganzoo.checkpoint import UnreadableTorchFile, read_torch_file
 from ganzoo.errors import CheckpointError, ConfigError, GanzooError
 from ganzoo.evaluation.classifier import sha256_file
 from ganzoo.evaluation.extractors import FeatureExtractor
@@ -74,10 +73,9 @@ class InceptionExtractor(FeatureExtractor):
         # torch-fidelity reads the file with weights_only=False; read it safely first, so a
         # foreign or corrupted file is refused before any of it is unpickled freely.
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as error:
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise CheckpointError(f"cannot read Inception-v3 weights {path} ({reason})") from error
+            state = read_torch_file(path)
+        except UnreadableTorchFile as error:
+            raise CheckpointError(f"cannot read Inception-v3 weights {path} ({error.reason})") from error
         if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
             raise CheckpointError(f"{path} is not an Inception-v3 state dict ({WEIGHTS_URL})")
         del state
