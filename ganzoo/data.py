@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from ganzoo.errors import DatasetUnavailableError
+from ganzoo.errors import DatasetUnavailableError, UnreadableImageError
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -155,11 +155,14 @@ class LoaderBatches(_Batches):
             pin_memory=self.device.type == "cuda",
             persistent_workers=False,
         )
-        for images, labels in loader:
-            yield (
-                images.to(self.device, non_blocking=True),
-                torch.as_tensor(labels).to(self.device, non_blocking=True),
-            )
+        try:
+            for images, labels in loader:
+                yield (
+                    images.to(self.device, non_blocking=True),
+                    torch.as_tensor(labels).to(self.device, non_blocking=True),
+                )
+        except UnreadableImageError as error:  # from a worker: its traceback is the message
+            raise UnreadableImageError.from_worker(error) from None
 
 
 def make_batches(

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.data import DatasetSpec
+from ganzoo.errors import DatasetUnavailableError, UnreadableImageError
 
 _IDX_FILES = (
     "train-images-idx3-ubyte",
@@ -50,12 +51,18 @@ IMAGE_FOLDER_SIZE = 32
 
 
 def _open_image_folder(root: Path, *, train: bool, download: bool):
-    """``root/<class name>/<image>``; every image resized and centre-cropped to 32x32 RGB."""
+    """``root/<class name>/<image>``; every image resized and centre-cropped to 32x32 RGB.
+
+    Every file's header is read before training (a few seconds for 100k images), so a
+    file that is not an image is refused by name before anything is written, rather
+    than stopping the run when a batch first reaches it.
+    """
     from torchvision import transforms
     from torchvision.datasets import ImageFolder
 
+    expected = f"image-folder reads {root}/<class>/<image> (png, jpg, ...)"
     if not root.is_dir():
-        raise RuntimeError(f"no folder {root}")
+        raise DatasetUnavailableError(f"no folder {root}: {expected}")
     transform = transforms.Compose(
         [
             transforms.Resize(IMAGE_FOLDER_SIZE),
@@ -64,7 +71,42 @@ def _open_image_folder(root: Path, *, train: bool, download: bool):
             transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
         ]
     )
-    return ImageFolder(root, transform=lambda img: transform(img.convert("RGB")))
+    try:
+        dataset = ImageFolder(root, transform=transform, loader=load_rgb_image)
+    except FileNotFoundError as error:  # no class folder, or no image in any of them
+        raise DatasetUnavailableError(f"{str(error).rstrip('.')}; {expected}") from error
+    unreadable = [path for path, _ in dataset.samples if not _is_image(path)]
+    if unreadable:
+        raise DatasetUnavailableError(
+            f"{len(unreadable)} of the {len(dataset.samples)} images in {root} cannot be read as images "
+            f"(first: {unreadable[0]}); remove or replace them"
+        )
+    return dataset
+
+
+def _is_image(path: str) -> bool:
+    """Whether PIL recognises the file's header (it does not decode the pixels)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path):
+            return True
+    except OSError:  # UnidentifiedImageError included
+        return False
+
+
+def load_rgb_image(path: str):
+    """Decode one image as RGB; a file that fails here (cut short after a valid header)
+    raises :class:`UnreadableImageError` naming it."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except OSError as error:
+        raise UnreadableImageError(
+            f"cannot read image {path} ({error}); remove or replace it"
+        ) from None
 
 
 MNIST = DatasetSpec(

@@ -45,7 +45,7 @@ from ganzoo.data import default_data_root, make_batches, open_split
 from ganzoo import distributed
 from ganzoo.device import autocast_dtype, select_device
 from ganzoo.distributed import Distributed
-from ganzoo.errors import CheckpointError, ConfigError, GanzooError, UnknownNameError
+from ganzoo.errors import CheckpointError, ConfigError, GanzooError, UnknownNameError, UnreadableImageError
 from ganzoo.models import build_gan, check_shapes
 from ganzoo.sampling import grid_png
 from ganzoo.rundir import (
@@ -223,7 +223,7 @@ class Trainer:
         self.epoch_rng_state: torch.Tensor | None = None  # data_rng before this epoch's order was drawn
         self.stop_requested: str | None = None  # set (to a reason) to stop at the next iteration
         self.last_metrics: dict[str, float] = {}
-        self.checkpoint_path: Path | None = None
+        self.checkpoint_path: Path | None = Path(resume_from["path"]) if resume_from and "path" in resume_from else None
         self.sampling_generator: torch.nn.Module | None = None  # set by plugins (EMA)
         self.resumed_from = resume_from
         if resume_from is not None:
@@ -563,6 +563,15 @@ class Trainer:
             signal_name=reason,
         )
 
+    def _how_to_go_on(self) -> str:
+        """For an error that stops a run: where its last checkpoint is and the command that continues it."""
+        if self.checkpoint_path is None:
+            return f"no checkpoint yet: start again with --out {self.run_dir} --overwrite"
+        return (
+            f"the last checkpoint is {self.checkpoint_path}; continue with: ganzoo run {self.config.model} "
+            f"--dataset {self.config.dataset} --out {self.run_dir} --resume"
+        )
+
     def fit(self) -> TrainResult:
         """Train until ``config.epochs``; checkpoint and save a grid after every epoch."""
         config = self.config
@@ -603,7 +612,10 @@ class Trainer:
                     if self._should_stop():
                         self._flush(pending, log_file)
                         self._interrupt(per_epoch)
-                    metrics = self.train_iteration(batches)
+                    try:
+                        metrics = self.train_iteration(batches)
+                    except UnreadableImageError as error:
+                        raise UnreadableImageError(f"{error}; {self._how_to_go_on()}") from None
                     self.step += 1
                     self.iteration_in_epoch += 1
                     pending.append((self.step, self.epoch + 1, metrics))

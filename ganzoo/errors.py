@@ -47,6 +47,21 @@ class DatasetUnavailableError(GanzooError):
     """A dataset is not on disk and could not be downloaded."""
 
 
+class UnreadableImageError(DatasetUnavailableError):
+    """An image file of a dataset that cannot be decoded.
+
+    Raised inside ``DataLoader`` workers, which re-raise it in the main process with
+    the worker's traceback as its message; :meth:`from_worker` recovers the one line.
+    """
+
+    @classmethod
+    def from_worker(cls, error: "UnreadableImageError") -> "UnreadableImageError":
+        lines = [line for line in str(error).splitlines() if line.strip()]
+        last = lines[-1] if lines else ""
+        prefix = f"{cls.__module__}.{cls.__qualname__}: "
+        return cls(last[len(prefix):] if last.startswith(prefix) else last)
+
+
 class CheckpointError(GanzooError):
     """A checkpoint is missing, truncated, corrupted or from an incompatible run."""
 

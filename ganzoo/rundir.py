@@ -91,7 +91,7 @@ def check_resumable(out: Path) -> Path:
         raise RunDirectoryError(f"cannot resume: {out} does not exist")
     checkpoint = latest_checkpoint(out)
     if checkpoint is None:
-        raise RunDirectoryError(f"cannot resume: {out} holds no complete checkpoint yet (start it again without --resume)")
+        raise RunDirectoryError(f"cannot resume: {out} holds no complete checkpoint yet (start it again with --overwrite)")
     return checkpoint
 
 

@@ -75,3 +75,63 @@ def test_a_single_class_image_folder_trains_unconditionally_and_refuses_conditio
     result = ganzoo.train("gan", "image-folder", out=tmp_path / "run", data_root=str(root), epochs=1, batch_size=8,
                           device="cpu")
     assert result.steps == 2
+
+
+def write_image_folder(root, classes=("cats", "dogs"), per_class=12, seed=3):
+    rng = np.random.default_rng(seed)
+    for label in classes:
+        (root / label).mkdir(parents=True)
+        for i in range(per_class):
+            Image.fromarray(rng.integers(0, 256, size=(32, 32, 3), dtype=np.uint8)).save(root / label / f"{i}.png")
+
+
+def test_a_file_in_an_image_folder_that_is_not_an_image_is_refused_before_anything_is_written(tmp_path):
+    root = tmp_path / "pictures"
+    write_image_folder(root)
+    (root / "dogs" / "notes.png").write_text("not an image, whatever its name says")
+    with pytest.raises(ganzoo.errors.DatasetUnavailableError,
+                       match=r"1 of the 25 images in .*pictures cannot be read as images \(first: .*dogs/notes.png\)"):
+        ganzoo.train("gan", "image-folder", out=tmp_path / "run", data_root=str(root), epochs=1, batch_size=8,
+                     device="cpu")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("layout, message", [
+    ("missing", r"no folder .*nowhere: image-folder reads .*nowhere/<class>/<image>"),
+    ("flat", r"Couldn't find any class folder in .*nowhere; image-folder reads"),
+])
+def test_an_image_folder_without_class_folders_is_one_clear_error(tmp_path, layout, message):
+    root = tmp_path / "nowhere"
+    if layout == "flat":  # images straight in the folder, no class sub-folders
+        root.mkdir()
+        Image.new("RGB", (32, 32)).save(root / "a.png")
+    with pytest.raises(ganzoo.errors.DatasetUnavailableError, match=message) as caught:
+        ganzoo.train("gan", "image-folder", out=tmp_path / "run", data_root=str(root), device="cpu")
+    assert "download" not in str(caught.value)  # an image folder is never downloaded
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_image_cut_short_stops_the_run_naming_it_and_the_checkpoint_to_resume(tmp_path):
+    """The header is valid, so the check before training passes; decoding fails in a
+    DataLoader worker, whose traceback must come back as one line."""
+    root = tmp_path / "pictures"
+    write_image_folder(root)
+    run = tmp_path / "run"
+    first = ganzoo.train("gan", "image-folder", out=run, data_root=str(root), epochs=1, batch_size=8, device="cpu")
+    assert first.epochs_done == 1
+
+    whole = root / "cats" / "big.png"
+    Image.fromarray(np.random.default_rng(4).integers(0, 256, size=(64, 64, 3), dtype=np.uint8)).save(whole)
+    data = whole.read_bytes()
+    whole.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ganzoo.errors.UnreadableImageError) as caught:
+        ganzoo.train("gan", "image-folder", out=run, data_root=str(root), epochs=2, resume=True, device="cpu")
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message, message
+    assert message.startswith(f"cannot read image {whole} (image file is truncated")
+    assert "the last checkpoint is " + str(run / "checkpoints" / "epoch-0001.pt") in message
+    assert message.endswith(f"--out {run} --resume")
+
+    whole.unlink()
+    resumed = ganzoo.train("gan", "image-folder", out=run, data_root=str(root), epochs=2, resume=True, device="cpu")
+    assert resumed.epochs_done == 2
