@@ -70,12 +70,16 @@ def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, downl
     except DatasetUnavailableError:
         raise
     except (RuntimeError, OSError) as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         files = ", ".join(str(root / f) for f in spec.expected_files) or str(root)
-        how = "could not be downloaded" if download else "was not found and --no-download is set"
+        if download:
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            how = f"could not be downloaded ({first_line.rstrip(':')})"
+            options = " or pass --data-root pointing at a folder that has them"
+        else:  # torchvision's own reason would be "You can use download=True"
+            how = "--no-download is set"
+            options = ", pass --data-root pointing at a folder that has them, or drop --no-download"
         raise DatasetUnavailableError(
-            f"dataset {spec.name!r} is not in {root} and {how} ({first_line.rstrip(':')}); "
-            f"put the files there ({files}) or pass --data-root pointing at a folder that has them"
+            f"dataset {spec.name!r} is not in {root} and {how}; put the files there ({files}){options}"
         ) from error
 
 

@@ -71,7 +71,9 @@ def test_missing_dataset_offline_says_which_files_to_put_where(capsys, tmp_path)
     code, _, err = run_cli(capsys, "run", "gan", "--no-download", "--data-root", str(tmp_path / "empty"),
                            "--out", str(tmp_path / "run"))
     assert code == 1
-    assert_one_line_error(err, "dataset 'mnist'", "MNIST/raw/train-images-idx3-ubyte", "--data-root")
+    assert_one_line_error(err, "dataset 'mnist'", "MNIST/raw/train-images-idx3-ubyte", "--data-root",
+                          "--no-download is set", "or drop --no-download")
+    assert "download=True" not in err  # torchvision's advice, meaningless on the command line
     assert not (tmp_path / "run").exists()  # nothing half-made
 
 
