@@ -338,7 +338,7 @@ def eval_(runs: tuple[Path, ...], n: int, metrics: list[str], features: str | No
     report = evaluate(
         list(runs), n=n, metrics=metrics, features=features, device=device, out=out, batch_size=batch_size,
         data_root=data_root, inception_weights=inception_weights, seed=seed, ema=ema, overwrite=overwrite,
-        log=lambda message: err_console.print(f"[dim]{escape(message)}[/]", highlight=False),
+        log=lambda message: err_console.print(f"[dim]{escape(message)}[/]", highlight=False, soft_wrap=True),
     )
     console.print(rich_table(report))
     console.print(f"wrote {report.out / 'metrics.json'}, {report.out / 'report.md'} and {report.out / 'report.html'}",

@@ -372,6 +372,24 @@ def test_a_plugin_adds_a_feature_extractor(ganzoo_plugin, tiny_runs, tmp_path):
     assert "classes_covered" in result.metrics  # class metrics still come from the mnist classifier
 
 
+@pytest.mark.parametrize("n, metrics, warned", [
+    (100, "fid", "FID's covariance of 128 features needs more than 128 samples"),
+    (300, "fid,kid", "biased upwards and noisy at small n"),
+    (300, "coverage", None),  # class shares are not biased the way FID is
+])
+def test_a_small_n_is_allowed_with_a_warning(tiny_runs, n, metrics, warned):
+    from ganzoo.evaluation import evaluate
+
+    said = []
+    report = evaluate(tiny_runs["gan"], n=n, metrics=metrics, device="cpu", write=False, log=said.append)
+    assert report.n == n
+    warnings = [line for line in said if line.startswith("warning:")]
+    if warned is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and warned in warnings[0] and f"--n {n}" in warnings[0]
+
+
 def test_metric_names_agree_between_the_cli_and_the_library():
     assert EVAL_METRICS == METRICS
 

@@ -274,6 +274,7 @@ def evaluate(
         plans.append(_Plan(path, generator, dataset_name, spec, real, name, extractor,
                            classifier_spec.name if classifier_spec else None, classifier))
 
+    _warn_if_few_samples(n, selected, plans, say)
     results = [
         _evaluate_one(plan, n=n, selected=selected, seed=seed, batch_size=batch_size, extractors=extractors, say=say)
         for plan in plans
@@ -290,6 +291,23 @@ def evaluate(
             grids[index] = grid_png(images, nrow=nrow)
         write_report(report, out_dir, overwrite=overwrite, grids=grids)
     return report
+
+
+# Below this many samples, FID and KID move by more than the differences they are used to
+# judge (their bias falls as 1/n); 10,000 is the default and the figure papers report.
+FEW_SAMPLES = 1000
+
+
+def _warn_if_few_samples(n: int, selected: list[str], plans: list[_Plan], say: Callable[[str], None]) -> None:
+    """Small ``--n`` is allowed (a quick look), but its FID is not comparable: say so."""
+    if not {"fid", "kid", "is"} & set(selected):
+        return
+    dims = max(plan.extractor.num_features for plan in plans)
+    if n >= max(FEW_SAMPLES, dims):
+        return
+    why = (f"FID's covariance of {dims} features needs more than {dims} samples" if n <= dims
+           else "FID and KID are biased upwards and noisy at small n")
+    say(f"warning: --n {n}: {why}; compare only figures with the same --n (the default is 10000)")
 
 
 @torch.no_grad()
