@@ -398,7 +398,8 @@ def plugins_(as_json: bool) -> None:
     for info in infos:
         registers = "\n".join(f"{kind}: {', '.join(names)}" for kind, names in info.registered.items()) or "-"
         version = info.version or (__version__ if info.source == "builtin" else "-")
-        table.add_row(info.name, info.source, version, registers, ", ".join(info.hooks))
+        source = f"{info.source}\n({info.distribution})" if info.distribution else info.source
+        table.add_row(info.name, source, version, registers, ", ".join(info.hooks))
     console.print(table)
     for failure in failures:
         err_console.print(f"[red]failed:[/] {escape(str(failure))}", highlight=False)

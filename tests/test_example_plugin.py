@@ -43,6 +43,11 @@ def test_ganzoo_plugins_lists_the_installed_example(installed_example):
     example = plugins["example"]
     assert (example["source"], example["distribution"], example["version"]) == ("entry point", "ganzoo-example-plugin", "0.1.0")
     assert example["registered"] == {"losses": ["label-smoothing"], "datasets": ["rings"], "models": ["smooth-gan"]}
+    table = ganzoo_cli({**installed_example, "COLUMNS": "200"}, "plugins")  # what a person reads
+    assert table.returncode == 0, table.stderr
+    row = [line for line in table.stdout.splitlines() if "│ example " in line]
+    assert len(row) == 1 and "label-smoothing" in row[0] and "0.1.0" in row[0], table.stdout
+    assert "(ganzoo-example-plugin)" in table.stdout  # which installed package it came from
 
 
 def test_its_model_trains_on_its_dataset_through_the_cli(installed_example, tmp_path):
