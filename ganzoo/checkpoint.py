@@ -95,8 +95,13 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 
 def find_checkpoint(path: Path | str) -> Path:
-    """A checkpoint file, given either the file itself or a run directory."""
+    """A checkpoint file, given the file itself, a run directory, or the run's
+    ``checkpoints`` folder or ``latest`` pointer (both of which a user may well pass)."""
     path = Path(path).expanduser()
+    if path.name == LATEST_POINTER and path.parent.name == CHECKPOINT_DIR and path.is_file():
+        path = path.parent.parent
+    elif path.name == CHECKPOINT_DIR and (path / LATEST_POINTER).is_file():
+        path = path.parent
     if path.is_dir():
         found = latest_checkpoint(path)
         if found is None:

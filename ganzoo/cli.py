@@ -129,7 +129,8 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
     # Only what the user actually gave: the rest comes from the recipe (or, on --resume,
     # from the run being resumed).
     ctx = click.get_current_context()
-    given = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
+    # On --resume, the run's own data root beats $GANZOO_DATA_ROOT (a default, not a choice).
+    given = {ParameterSource.COMMANDLINE} if resume else {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
     options = {k: v for k, v in options.items() if ctx.get_parameter_source(k) in given and v not in (None, ())}
     if "data_root" in options:
         options["data_root"] = str(options["data_root"].expanduser().resolve())
@@ -190,6 +191,14 @@ class _TrainingDisplay:
             self.total_epochs, self.per_epoch = event["total_epochs"], event["per_epoch"]
             resumed = f", resuming at iteration {event['resumed_at_step']}" if event.get("resumed_at_step") else ""
             processes = f" x {event['world_size']} processes" if event.get("world_size", 1) > 1 else ""
+            if event["epoch"] > self.total_epochs:  # resumed with --epochs at or below what is done
+                err_console.print(
+                    f"nothing to train: {event['run_dir']} has {event['epoch'] - 1} epochs done and --epochs is "
+                    f"{self.total_epochs}; raise --epochs to train further",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                return
             if not self.quiet:
                 err_console.print(
                     f"training on {event['device']}{processes}: {event['examples']} images, {self.per_epoch} "

@@ -299,6 +299,29 @@ def test_conditional_model_on_a_dataset_without_labels_is_refused(capsys, ganzoo
     assert not (tmp_path / "x").exists()
 
 
+def test_sample_takes_the_checkpoints_folder_or_its_latest_pointer(capsys, synthetic_root, tmp_path):
+    run_dir = tmp_path / "run"
+    assert run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK)[0] == 0
+    images = []
+    for given in (run_dir, run_dir / "checkpoints", run_dir / "checkpoints" / "latest"):
+        out = tmp_path / f"{len(images)}.png"
+        code, _, err = run_cli(capsys, "sample", str(given), "--n", "4", "--out", str(out))
+        assert code == 0, err
+        images.append(out.read_bytes())
+    assert images[0] == images[1] == images[2]  # the same checkpoint, the same seed
+
+
+def test_resuming_with_no_epochs_left_says_there_is_nothing_to_train(capsys, synthetic_root, tmp_path):
+    run_dir = tmp_path / "run"
+    quick = [a for a in QUICK if a != "-q"]
+    assert run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), *quick)[0] == 0
+    before = (run_dir / "checkpoints" / "epoch-0001.pt").read_bytes()
+    code, _, err = run_cli(capsys, "run", "gan", "--out", str(run_dir), "--resume", *quick)
+    assert code == 0, err
+    assert f"nothing to train: {run_dir} has 1 epochs done and --epochs is 1; raise --epochs" in err
+    assert (run_dir / "checkpoints" / "epoch-0001.pt").read_bytes() == before
+
+
 def test_truncated_and_future_checkpoints_are_refused_by_name(capsys, synthetic_root, tmp_path):
     import torch
 
