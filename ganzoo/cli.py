@@ -49,7 +49,7 @@ class RegistryName(click.ParamType):
 
 def _warn_plugin_failures() -> None:
     for failure in plugins.get_zoo().failures:
-        err_console.print(f"[yellow]warning:[/] {escape(str(failure))}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(str(failure))}", highlight=False, soft_wrap=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -113,7 +113,12 @@ def load_plugins() -> None:
         _builtin_names.add(name)
     selected = os.environ.get(LOAD_PLUGINS_ENV)
     allowed = None if selected is None else {s.strip() for s in selected.split(",") if s.strip()}
-    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    entry_points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    for unknown in sorted((allowed or set()) - set(entry_points.names)):  # a typo would load nothing, silently
+        installed = ", ".join(sorted(entry_points.names)) or "none"
+        _import_failures.append(PluginFailure(unknown, LOAD_PLUGINS_ENV, LookupError(
+            f"no installed ganzoo plugin has this name; installed: {installed}")))
+    for entry_point in entry_points:
         if allowed is not None and entry_point.name not in allowed:
             continue
         if pm.has_plugin(entry_point.name) or pm.is_blocked(entry_point.name):

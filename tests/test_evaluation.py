@@ -390,6 +390,23 @@ def test_a_small_n_is_allowed_with_a_warning(tiny_runs, n, metrics, warned):
         assert len(warnings) == 1 and warned in warnings[0] and f"--n {n}" in warnings[0]
 
 
+def test_a_cache_that_cannot_be_written_costs_a_warning_not_the_result(tiny_runs, monkeypatch):
+    import errno
+
+    from ganzoo.evaluation import cache, evaluate
+
+    def full_disk(path, stats):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(cache, "load", lambda path: None)  # force the real statistics to be computed
+    monkeypatch.setattr(cache, "save", full_disk)
+    said = []
+    report = evaluate(tiny_runs["gan"], n=200, metrics="fid", device="cpu", write=False, log=said.append)
+    assert report.runs[0].metrics["fid"] > 0
+    (warning,) = [line for line in said if "could not cache" in line]
+    assert "No space left on device" in warning and "computed again next time" in warning
+
+
 def test_metric_names_agree_between_the_cli_and_the_library():
     assert EVAL_METRICS == METRICS
 

@@ -135,12 +135,16 @@ def test_broken_plugin_is_reported_by_name_and_the_rest_loads(installed_distribu
 
 
 def test_load_plugins_env_var_narrows_entry_points(monkeypatch):
-    monkeypatch.setenv("GANZOO_LOAD_PLUGINS", "gan")
+    monkeypatch.setenv("GANZOO_LOAD_PLUGINS", "gan,dcgna")
     try:
         plugins.reload_plugins()
         zoo = ganzoo.get_zoo()
         assert zoo.models.names() == ["gan"]
         assert "minimax" in zoo.losses  # built-ins are always there
+        # a name that matches no installed plugin is reported, not silently ignored
+        (failure,) = [f for f in zoo.failures if f.plugin == "dcgna"]
+        assert failure.stage == "GANZOO_LOAD_PLUGINS"
+        assert "no installed ganzoo plugin has this name" in str(failure) and "dcgan" in str(failure)
     finally:
         monkeypatch.delenv("GANZOO_LOAD_PLUGINS")
         plugins.reload_plugins()

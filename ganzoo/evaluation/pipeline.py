@@ -19,7 +19,7 @@ import torch
 
 from ganzoo import __version__, plugins
 from ganzoo.data import DatasetSpec, default_data_root, open_split
-from ganzoo.errors import ConfigError
+from ganzoo.errors import ConfigError, describe_os_error
 from ganzoo.rundir import check_folder_can_be_made
 from ganzoo.evaluation import cache
 from ganzoo.evaluation.classifier import sha256_file
@@ -205,7 +205,11 @@ def real_statistics(
         class_counts=counts,
         inception_score=None if all_logits is None else inception_score(all_logits, seed=seed),
     )
-    cache.save(path, stats)
+    try:
+        cache.save(path, stats)
+    except OSError as error:  # the cache saves time; failing to write it must not cost the result
+        say(f"warning: could not cache the real statistics ({describe_os_error(error)}); "
+            f"they will be computed again next time (set ${cache.CACHE_ENV} to a writable folder)")
     return stats
 
 
