@@ -374,7 +374,8 @@ def test_a_plugin_adds_a_feature_extractor(ganzoo_plugin, tiny_runs, tmp_path):
 
 @pytest.mark.parametrize("n, metrics, warned", [
     (100, "fid", "FID's covariance of 128 features needs more than 128 samples"),
-    (300, "fid,kid", "biased upwards and noisy at small n"),
+    (300, "fid,kid", "FID and KID are biased and noisy at small n"),
+    (100, "is", "IS is biased and noisy at small n"),
     (300, "coverage", None),  # class shares are not biased the way FID is
 ])
 def test_a_small_n_is_allowed_with_a_warning(tiny_runs, n, metrics, warned):

@@ -309,8 +309,9 @@ def _warn_if_few_samples(n: int, selected: list[str], plans: list[_Plan], say: C
     dims = max(plan.extractor.num_features for plan in plans)
     if n >= max(FEW_SAMPLES, dims):
         return
-    why = (f"FID's covariance of {dims} features needs more than {dims} samples" if n <= dims
-           else "FID and KID are biased upwards and noisy at small n")
+    names = " and ".join(label for metric, label in (("fid", "FID"), ("kid", "KID"), ("is", "IS")) if metric in selected)
+    why = (f"FID's covariance of {dims} features needs more than {dims} samples" if n <= dims and "fid" in selected
+           else f"{names} {'are' if ' and ' in names else 'is'} biased and noisy at small n")
     say(f"warning: --n {n}: {why}; compare only figures with the same --n (the default is 10000)")
 
 
