@@ -120,7 +120,7 @@ def resolve_config(
         loss_default = getattr(zoo.losses.get(values["loss"]), "default_d_steps", None)
         if loss_default:
             values["d_steps"] = loss_default
-    if "betas" in values:
+    if "betas" in values and isinstance(values["betas"], (tuple, list)):  # anything else: validate() says so
         values["betas"] = tuple(values["betas"])
     config = TrainConfig(**values)
     validate(config, zoo)
@@ -132,32 +132,37 @@ def _require(condition: bool, message: str) -> None:
         raise ConfigError(message)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def validate(config: TrainConfig, zoo: Zoo) -> None:
-    """Refuse values that cannot train, with the allowed range in the message."""
+    """Refuse values that cannot train, with the allowed range in the message.
+
+    The Python API passes values through unconverted, so each check also checks the
+    type: ``seed="a"`` is a :class:`ConfigError`, not a ``TypeError`` from a comparison.
+    """
     for name in ("epochs", "batch_size", "d_steps", "g_steps", "z_dim", "log_every"):
         value = getattr(config, name)
-        _require(
-            isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-            f"{name.replace('_', '-')} must be an integer >= 1, got {value!r}",
-        )
-    _require(
-        isinstance(config.lr, (int, float)) and math.isfinite(config.lr) and config.lr > 0,
-        f"lr must be a finite number > 0, got {config.lr!r}",
-    )
-    _require(len(config.betas) == 2, f"betas must be two numbers, got {config.betas!r}")
+        _require(_is_int(value) and value >= 1, f"{name.replace('_', '-')} must be an integer >= 1, got {value!r}")
+    _require(_is_number(config.lr) and config.lr > 0, f"lr must be a finite number > 0, got {config.lr!r}")
+    _require(isinstance(config.betas, (tuple, list)) and len(config.betas) == 2,
+             f"betas must be two numbers, got {config.betas!r}")
     for beta in config.betas:
-        _require(
-            isinstance(beta, (int, float)) and 0 <= beta < 1,
-            f"each of betas must be in [0, 1), got {config.betas!r}",
-        )
-    _require(config.device in DEVICE_CHOICES or config.device.startswith(("cuda:", "mps:")),
+        _require(_is_number(beta) and 0 <= beta < 1, f"each of betas must be in [0, 1), got {config.betas!r}")
+    _require(isinstance(config.device, str) and (config.device in DEVICE_CHOICES or config.device.startswith(("cuda:", "mps:"))),
              f"device must be one of {', '.join(DEVICE_CHOICES)} (or cuda:N), got {config.device!r}")
     _require(config.compile in COMPILE_MODES,
              f"compile must be one of {', '.join(COMPILE_MODES)}, got {config.compile!r}")
-    _require(0 < config.ema_decay < 1, f"ema-decay must be in (0, 1), got {config.ema_decay!r}")
-    _require(config.seed >= 0, f"seed must be >= 0, got {config.seed!r}")
-    _require(config.limit_batches is None or config.limit_batches >= 1,
-             f"limit-batches must be >= 1, got {config.limit_batches!r}")
+    _require(_is_number(config.ema_decay) and 0 < config.ema_decay < 1,
+             f"ema-decay must be in (0, 1), got {config.ema_decay!r}")
+    _require(_is_int(config.seed) and 0 <= config.seed < 2**63, f"seed must be an integer in [0, 2^63), got {config.seed!r}")
+    _require(config.limit_batches is None or (_is_int(config.limit_batches) and config.limit_batches >= 1),
+             f"limit-batches must be an integer >= 1, got {config.limit_batches!r}")
     if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise ConfigError("--tensorboard needs the tensorboard package: pip install 'ganzoo[tensorboard]'")
     zoo.losses.entry(config.loss)

@@ -383,3 +383,28 @@ def test_compile_with_inductor_trains(synthetic_root, tmp_path, monkeypatch):
     records = read_metrics(result.run_dir)
     assert len(records) == 8 and all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) for r in records)
     assert records[-1]["loss_d"] != records[0]["loss_d"]
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("seed", "a", "seed must be an integer in [0, 2^63), got 'a'"),
+    ("seed", 2**70, "seed must be an integer in [0, 2^63)"),
+    ("epochs", "5", "epochs must be an integer >= 1, got '5'"),
+    ("batch_size", 2.5, "batch-size must be an integer >= 1"),
+    ("d_steps", True, "d-steps must be an integer >= 1, got True"),
+    ("lr", float("nan"), "lr must be a finite number > 0"),
+    ("betas", 5, "betas must be two numbers, got 5"),
+    ("betas", (0.5, "x"), "each of betas must be in [0, 1)"),
+    ("ema_decay", "x", "ema-decay must be in (0, 1), got 'x'"),
+    ("limit_batches", 0.5, "limit-batches must be an integer >= 1"),
+    ("device", 0, "device must be one of auto, cpu, cuda, mps"),
+])
+def test_the_python_api_refuses_wrongly_typed_options_with_a_config_error(tmp_path, option, value, message):
+    """ganzoo.train passes values through unconverted: a wrong type is the user's error,
+    not a TypeError from inside a comparison."""
+    import re
+
+    from ganzoo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        ganzoo.train("gan", "mnist", out=tmp_path / "run", **{option: value})
+    assert not (tmp_path / "run").exists()
