@@ -53,6 +53,7 @@ from ganzoo.rundir import (
     SAMPLES_DIR,
     check_new_run_dir,
     check_resumable,
+    claim_default_run_dir,
     default_run_dir,
     prepare_new_run_dir,
     truncate_metrics,
@@ -712,8 +713,11 @@ def train(
             trainer = Trainer(config, run_dir, on_progress=on_progress, dist=dist)
             dist.barrier()  # every rank has checked the directory before rank 0 writes it
             if dist.is_main:
+                if out is None:  # another run may have taken the name meanwhile: take the next
+                    run_dir = claim_default_run_dir(run_dir, model, dataset)
                 prepare_new_run_dir(run_dir, overwrite=overwrite)
                 write_config(run_dir, config.to_dict())
+            trainer.run_dir = run_dir = Path(dist.all_gather_objects(str(run_dir))[0])
         dist.barrier()
         return trainer.fit()
     finally:

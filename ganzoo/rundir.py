@@ -31,6 +31,26 @@ def default_run_dir(model: str, dataset: str, base: Path = Path("runs")) -> Path
     return candidate
 
 
+def claim_default_run_dir(chosen: Path, model: str, dataset: str) -> Path:
+    """Create the default-named ``chosen`` (or the next free name) atomically and return it.
+
+    :func:`default_run_dir` picks a name when training is asked for, but the folder is
+    only made once the data and models are checked, seconds later; two runs started
+    together (several seeds at once) would both pick ``runs/gan-mnist`` and write into
+    it. ``mkdir`` without ``exist_ok`` lets exactly one of them have each name.
+    """
+    candidate = chosen
+    while True:
+        try:
+            candidate.mkdir(parents=True, exist_ok=False)
+            return candidate
+        except FileExistsError:
+            candidate = default_run_dir(model, dataset, base=chosen.parent)
+        except OSError as error:
+            raise RunDirectoryError(f"cannot create the run directory {candidate} ({describe_os_error(error)}); "
+                                    "choose another --out") from None
+
+
 def describe_run(run_dir: Path) -> str:
     try:
         config = json.loads((run_dir / CONFIG_FILE).read_text())

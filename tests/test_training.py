@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -408,3 +409,25 @@ def test_the_python_api_refuses_wrongly_typed_options_with_a_config_error(tmp_pa
     with pytest.raises(ConfigError, match=re.escape(message)):
         ganzoo.train("gan", "mnist", out=tmp_path / "run", **{option: value})
     assert not (tmp_path / "run").exists()
+
+
+def test_two_runs_started_together_never_share_a_default_run_directory(synthetic_root, tmp_path, monkeypatch):
+    """Both pick runs/gan-mnist when they start; the one that creates it second must move
+    to runs/gan-mnist-2 instead of writing into the other's run."""
+    import ganzoo.engine as engine
+
+    monkeypatch.chdir(tmp_path)
+    other_run = tmp_path / "runs" / "gan-mnist"
+    check = engine.check_new_run_dir
+
+    def check_then_lose_the_race(run_dir, **kwargs):
+        check(run_dir, **kwargs)  # the name was free when this run checked it...
+        other_run.mkdir(parents=True)  # ...and another run took it before this one wrote
+        (other_run / "config.json").write_text('{"model": "gan", "dataset": "mnist"}\n')
+
+    monkeypatch.setattr(engine, "check_new_run_dir", check_then_lose_the_race)
+    result = ganzoo.train("gan", "mnist", data_root=str(synthetic_root), epochs=1, batch_size=32, limit_batches=2,
+                          device="cpu")
+    assert result.run_dir == Path("runs") / "gan-mnist-2"
+    assert (tmp_path / "runs" / "gan-mnist-2" / "checkpoints").is_dir()
+    assert sorted(p.name for p in other_run.iterdir()) == ["config.json"]  # the other run is untouched
