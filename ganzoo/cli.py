@@ -71,7 +71,7 @@ def cli() -> None:
 # --- run -------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Train MODEL on a dataset: grids, a JSONL log, checkpoints, --resume.")
 @click.argument("model", type=RegistryName("models"))
 @click.option("--dataset", "-d", type=RegistryName("datasets"), default="mnist", show_default=True,
               help="Dataset to train on (see 'ganzoo list datasets').")

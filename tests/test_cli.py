@@ -345,3 +345,11 @@ def test_truncated_and_future_checkpoints_are_refused_by_name(capsys, synthetic_
     code, _, err = run_cli(capsys, "sample", str(run_dir), "--out", "x.png")
     assert code == 1
     assert_one_line_error(err, "written by a newer ganzoo (checkpoint format 99", "upgrade ganzoo")
+
+
+def test_top_level_help_gives_each_command_a_whole_sentence(capsys):
+    """click cuts a docstring's first sentence at "et al." unless given a short help."""
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0
+    run_line = next(line for line in out.splitlines() if line.strip().startswith("run "))
+    assert run_line.rstrip().endswith("--resume.") and "et al" not in run_line
