@@ -347,8 +347,9 @@ def test_truncated_and_future_checkpoints_are_refused_by_name(capsys, synthetic_
     assert_one_line_error(err, "written by a newer ganzoo (checkpoint format 99", "upgrade ganzoo")
 
 
-def test_top_level_help_gives_each_command_a_whole_sentence(capsys):
+def test_top_level_help_gives_each_command_a_whole_sentence(capsys, monkeypatch):
     """click cuts a docstring's first sentence at "et al." unless given a short help."""
+    monkeypatch.setenv("COLUMNS", "200")  # no wrapping: one line per command
     code, out, _ = run_cli(capsys, "--help")
     assert code == 0
     run_line = next(line for line in out.splitlines() if line.strip().startswith("run "))
