@@ -75,7 +75,8 @@ def cli() -> None:
 @click.argument("model", type=RegistryName("models"))
 @click.option("--dataset", "-d", type=RegistryName("datasets"), default="mnist", show_default=True,
               help="Dataset to train on (see 'ganzoo list datasets').")
-@click.option("--epochs", type=click.IntRange(min=1), help="Passes over the training set. [recipe: 20]")
+@click.option("--epochs", type=click.IntRange(min=1),
+              help="Passes over the training set. [default: the model's recipe: 20 for gan, cgan and acgan, 5 for dcgan]")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Real images per discriminator step.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam learning rate for G and D.")
 @click.option("--betas", type=click.FloatRange(0, 1, max_open=True), nargs=2, default=None,
