@@ -354,3 +354,23 @@ def test_top_level_help_gives_each_command_a_whole_sentence(capsys, monkeypatch)
     assert code == 0
     run_line = next(line for line in out.splitlines() if line.strip().startswith("run "))
     assert run_line.rstrip().endswith("--resume.") and "et al" not in run_line
+
+
+def test_run_help_states_the_recipes_default_epochs():
+    import ganzoo
+    from ganzoo.cli import run
+
+    (option,) = [p for p in run.params if p.name == "epochs"]
+    stated = {}
+    text = option.help.split("recipe: ")[1].rstrip("]")
+    for part in text.split(", "):  # "20 for gan", "cgan and acgan", "5 for dcgan"
+        if " for " in part:
+            number, first = part.split(" for ")
+            names = [first]
+        else:
+            names = part.split(" and ")
+        for name in names:
+            stated[name.strip()] = int(number)
+    zoo = ganzoo.get_zoo()
+    builtin = {"gan", "cgan", "acgan", "dcgan"}
+    assert stated == {name: zoo.models.get(name).hyperparameters["epochs"] for name in builtin}
