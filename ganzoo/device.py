@@ -21,11 +21,11 @@ def select_device(name: str = "auto") -> torch.device:
         raise ConfigError(f"device must be auto, cpu, cuda, cuda:N or mps, got {name!r}") from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise ConfigError("--device cuda: no CUDA device is available on this machine; use --device cpu or auto")
+            raise ConfigError(f"--device {name}: no CUDA device is available on this machine; use --device cpu or auto")
         if device.index is not None and device.index >= torch.cuda.device_count():
             raise ConfigError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
     if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ConfigError("--device mps: MPS is not available on this machine; use --device cpu or auto")
+        raise ConfigError(f"--device {name}: MPS is not available on this machine; use --device cpu or auto")
     if device.type not in ("cpu", "cuda", "mps"):
         raise ConfigError(f"device must be auto, cpu, cuda, cuda:N or mps, got {name!r}")
     return device

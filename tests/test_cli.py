@@ -61,10 +61,11 @@ def test_cuda_requested_without_cuda_is_refused(capsys, tmp_path):
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    code, _, err = run_cli(capsys, "run", "gan", "--device", "cuda", "--out", str(tmp_path / "r"))
-    assert code == 2
-    assert_one_line_error(err, "no CUDA device")
-    assert not (tmp_path / "r").exists()
+    for device in ("cuda", "cuda:5"):
+        code, _, err = run_cli(capsys, "run", "gan", "--device", device, "--out", str(tmp_path / "r"))
+        assert code == 2
+        assert_one_line_error(err, f"--device {device}: no CUDA device")
+        assert not (tmp_path / "r").exists()
 
 
 def test_missing_dataset_offline_says_which_files_to_put_where(capsys, tmp_path):
