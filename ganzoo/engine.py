@@ -252,6 +252,12 @@ class Trainer:
                 f"dataset {self.config.dataset!r} has {len(self.batches)} batch(es) of {self.config.batch_size}, "
                 f"fewer than d-steps={self.config.d_steps}; lower --batch-size or --d-steps"
             )
+        limit = self.config.limit_batches
+        if limit is not None and limit < self.config.d_steps:  # an epoch of no iteration at all
+            raise ConfigError(
+                f"--limit-batches {limit} is fewer than d-steps={self.config.d_steps}: an iteration takes "
+                f"{self.config.d_steps} batches; raise --limit-batches to at least {self.config.d_steps}"
+            )
 
     def _build_models(self) -> None:
         """G and D from the registries, on the device (SyncBatchNorm when distributed on CUDA)."""

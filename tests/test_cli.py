@@ -375,3 +375,12 @@ def test_run_help_states_the_recipes_default_epochs():
     zoo = ganzoo.get_zoo()
     builtin = {"gan", "cgan", "acgan", "dcgan"}
     assert stated == {name: zoo.models.get(name).hyperparameters["epochs"] for name in builtin}
+
+
+def test_limit_batches_below_d_steps_is_refused_before_anything_is_written(capsys, synthetic_root, tmp_path):
+    """It used to 'train' 20 epochs of zero iterations and report success."""
+    code, _, err = run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--d-steps", "5",
+                           "--limit-batches", "2", "--out", str(tmp_path / "run"))
+    assert code == 2
+    assert_one_line_error(err, "--limit-batches 2 is fewer than d-steps=5", "at least 5")
+    assert not (tmp_path / "run").exists()
