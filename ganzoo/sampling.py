@@ -115,18 +115,36 @@ def sample(
     For conditional models without ``labels``, the labels are balanced over the classes
     and sorted, so a grid with ``ceil(n / classes)`` columns has one class per row.
     """
-    if n < 1:
-        raise ConfigError(f"--n must be >= 1, got {n}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ConfigError(f"--n must be an integer >= 1, got {n!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise ConfigError(f"--seed must be an integer in [0, 2^63), got {seed!r}")
     rng = torch.Generator(device="cpu").manual_seed(seed)
     z = torch.randn(n, loaded.config.z_dim, generator=rng)
-    if labels is None:
-        labels = balanced_labels(loaded, n)
+    labels = balanced_labels(loaded, n) if labels is None else _checked_labels(loaded, labels, n)
     chunks = []
     for start in range(0, n, batch_size):
         z_chunk = z[start : start + batch_size].to(loaded.device)
         y_chunk = None if labels is None else labels[start : start + batch_size].to(loaded.device)
         chunks.append(loaded.generator(z_chunk, y_chunk).float())
     return torch.cat(chunks)
+
+
+def _checked_labels(loaded: LoadedGenerator, labels: Any, n: int) -> torch.Tensor:
+    """``labels`` given to :func:`sample` (a tensor or a sequence of class indices) as a
+    long tensor of ``n`` valid classes, or a clear error."""
+    if not loaded.conditional:
+        raise ConfigError(f"labels: model {loaded.config.model!r} is not conditional; drop them")
+    try:
+        labels = torch.as_tensor(labels)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ConfigError(f"labels must be class indices, got {labels!r}") from error
+    if labels.dim() != 1 or len(labels) != n or labels.is_floating_point() or labels.is_complex():
+        raise ConfigError(f"labels must be {n} integer class indices (one per image), got {tuple(labels.shape)} {labels.dtype}")
+    classes = loaded.num_classes or 0
+    if len(labels) and not (0 <= int(labels.min()) and int(labels.max()) < classes):
+        raise ConfigError(f"labels must be in 0..{classes - 1} for {loaded.config.dataset!r}")
+    return labels.long()
 
 
 def grid_png(images: torch.Tensor, *, nrow: int, format: str = "PNG") -> bytes:

@@ -138,3 +138,27 @@ def test_an_existing_strip_is_only_replaced_with_overwrite(tiny_runs, capsys):
     assert code == 2
     assert_one_line_error(err, "already exists", "--overwrite")
     assert run_cli(capsys, *args, "--overwrite")[0] == 0
+
+
+@pytest.mark.parametrize("model, kwargs, message", [
+    ("cgan", {"n": "3"}, "--n must be an integer >= 1, got '3'"),
+    ("cgan", {"n": 4, "seed": -1}, "--seed must be an integer in [0, 2^63)"),
+    ("cgan", {"n": 4, "labels": [11, 11, 11, 11]}, "labels must be in 0..9"),
+    ("cgan", {"n": 4, "labels": [1, 2]}, "labels must be 4 integer class indices"),
+    ("cgan", {"n": 4, "labels": torch.full((4,), 0.5)}, "labels must be 4 integer class indices"),
+    ("gan", {"n": 4, "labels": [1, 2, 3, 4]}, "is not conditional"),
+])
+def test_python_sample_refuses_bad_arguments_with_a_config_error(tiny_runs, model, kwargs, message):
+    import re
+
+    loaded = ganzoo.load_generator(tiny_runs[model])
+    with pytest.raises(ganzoo.errors.ConfigError, match=re.escape(message)):
+        ganzoo.sample(loaded, **kwargs)
+
+
+def test_python_sample_draws_the_labels_it_is_given(tiny_runs):
+    loaded = ganzoo.load_generator(tiny_runs["cgan"])
+    sevens = ganzoo.sample(loaded, 3, labels=[7, 7, 7], seed=5)
+    as_tensor = ganzoo.sample(loaded, 3, labels=torch.tensor([7, 7, 7]), seed=5)
+    assert sevens.shape == (3, 1, 28, 28) and torch.equal(sevens, as_tensor)
+    assert not torch.equal(sevens, ganzoo.sample(loaded, 3, labels=[1, 1, 1], seed=5))  # the label matters
