@@ -3,6 +3,7 @@ torchvision. Registered lazily by :mod:`ganzoo.default_plugins.datasets`."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
@@ -35,10 +36,61 @@ def _open_mnist(root: Path, *, train: bool, download: bool):
     return MNIST(root, train=train, download=download)
 
 
+# Debian's `apt install dataset-fashion-mnist` puts the original four .gz files here. Their
+# content is Zalando's, byte for byte; only the gzip wrapper differs, so torchvision's md5
+# check of the downloads would refuse them, and they are read here instead.
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+
 def _open_fashion_mnist(root: Path, *, train: bool, download: bool):
+    """torchvision's layout under ``root`` first; else the original .gz files, in ``root``,
+    in ``root/fashion-mnist`` (so ``--data-root /usr/share/datasets`` works) or in
+    Debian's folder; else torchvision's download."""
     from torchvision.datasets import FashionMNIST
 
+    files = [f"{stem}.gz" for stem in _IDX_FILES]
+    in_torchvision_layout = all((root / "FashionMNIST" / "raw" / name).is_file() for name in _IDX_FILES)
+    if not in_torchvision_layout:
+        for folder in (root, root / "fashion-mnist", DEBIAN_FASHION_MNIST):
+            if all((folder / name).is_file() for name in files):
+                return _gzip_fashion_mnist_class()(folder, train=train)
     return FashionMNIST(root, train=train, download=download)
+
+
+@functools.cache
+def _gzip_fashion_mnist_class() -> type:
+    """Defined on first use: torchvision is imported only when a dataset is opened."""
+    from torchvision.datasets import FashionMNIST
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+
+    class GzipFashionMNIST(FashionMNIST):
+        """FashionMNIST read from a folder of its original ``.gz`` files, without writing
+        anywhere (``/usr/share`` is read-only); torchvision's parser reads each file once
+        it is decompressed to a temporary file."""
+
+        def __init__(self, folder: Path, *, train: bool) -> None:
+            self.gz_folder = Path(folder)
+            super().__init__(str(folder), train=train, download=False)
+
+        def _check_exists(self) -> bool:
+            return True  # checked by the caller
+
+        def _load_data(self):
+            import gzip
+            import shutil
+            import tempfile
+
+            split = "train" if self.train else "t10k"
+            tensors = []
+            for stem, read in ((f"{split}-images-idx3-ubyte", read_image_file), (f"{split}-labels-idx1-ubyte", read_label_file)):
+                with tempfile.NamedTemporaryFile(suffix=stem) as plain:
+                    with gzip.open(self.gz_folder / f"{stem}.gz", "rb") as packed:
+                        shutil.copyfileobj(packed, plain)
+                    plain.flush()
+                    tensors.append(read(plain.name))
+            return tensors[0], tensors[1]
+
+    return GzipFashionMNIST
 
 
 def _open_cifar10(root: Path, *, train: bool, download: bool):

@@ -135,3 +135,52 @@ def test_an_image_cut_short_stops_the_run_naming_it_and_the_checkpoint_to_resume
     whole.unlink()
     resumed = ganzoo.train("gan", "image-folder", out=run, data_root=str(root), epochs=2, resume=True, device="cpu")
     assert resumed.epochs_done == 2
+
+
+def write_debian_fashion_mnist(folder, n_train=128, n_test=64):
+    """Debian's dataset-fashion-mnist layout: the four original files, gzipped, in one folder."""
+    import gzip
+
+    from conftest import synthetic_digits, write_idx
+
+    plain = folder.parent / "plain"
+    for train, n in ((True, n_train), (False, n_test)):
+        write_idx(plain, *synthetic_digits(n, seed=int(train)), train)
+    folder.mkdir(parents=True)
+    for path in plain.iterdir():
+        (folder / f"{path.name}.gz").write_bytes(gzip.compress(path.read_bytes()))
+
+
+def test_fashion_mnist_is_read_from_debians_package_folder_without_writing_there(tmp_path, monkeypatch):
+    import ganzoo.datasets
+    from conftest import synthetic_digits
+
+    debian = tmp_path / "usr-share-datasets" / "fashion-mnist"
+    write_debian_fashion_mnist(debian)
+    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", debian)
+    before = sorted(p.name for p in debian.iterdir())
+    empty_root = tmp_path / "empty"
+    empty_root.mkdir()
+    # no data under --data-root and no download: Debian's copy is used, read in place
+    result = ganzoo.train("gan", "fashion-mnist", out=tmp_path / "run", data_root=str(empty_root), epochs=1,
+                          batch_size=32, download=False, device="cpu")
+    assert result.steps == 128 // 32
+    assert sorted(p.name for p in debian.iterdir()) == before and not any(empty_root.iterdir())
+    # --data-root /usr/share/datasets (the folder that holds fashion-mnist/) works too
+    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", tmp_path / "not-installed")
+    test_split = ganzoo.datasets._open_fashion_mnist(debian.parent, train=False, download=False)
+    images, labels = ganzoo.datasets.FASHION_MNIST.to_tensors(test_split)
+    expected_images, expected_labels = synthetic_digits(64, seed=0)
+    assert torch.equal(images[:, 0], expected_images) and torch.equal(labels, expected_labels)
+
+
+def test_torchvisions_layout_wins_over_debians_copy(tmp_path, monkeypatch):
+    import ganzoo.datasets
+    from conftest import write_synthetic_mnist
+
+    debian = tmp_path / "debian" / "fashion-mnist"
+    write_debian_fashion_mnist(debian, n_train=128)
+    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", debian)
+    root = write_synthetic_mnist(tmp_path / "root", folder="FashionMNIST", n_train=96)
+    dataset = ganzoo.datasets._open_fashion_mnist(root, train=True, download=False)
+    assert len(dataset) == 96
