@@ -83,11 +83,19 @@ def _gzip_fashion_mnist_class() -> type:
             split = "train" if self.train else "t10k"
             tensors = []
             for stem, read in ((f"{split}-images-idx3-ubyte", read_image_file), (f"{split}-labels-idx1-ubyte", read_label_file)):
-                with tempfile.NamedTemporaryFile(suffix=stem) as plain:
-                    with gzip.open(self.gz_folder / f"{stem}.gz", "rb") as packed:
-                        shutil.copyfileobj(packed, plain)
-                    plain.flush()
-                    tensors.append(read(plain.name))
+                source = self.gz_folder / f"{stem}.gz"
+                try:
+                    with tempfile.NamedTemporaryFile(suffix=stem) as plain:
+                        with gzip.open(source, "rb") as packed:
+                            shutil.copyfileobj(packed, plain)
+                        plain.flush()
+                        tensors.append(read(plain.name))
+                except (OSError, EOFError, AssertionError, RuntimeError) as error:  # cut short, not gzip, not IDX
+                    raise DatasetUnavailableError(
+                        f"cannot read {source} ({type(error).__name__}: {error}); the file is damaged: replace it "
+                        "(Debian's copy: apt install --reinstall dataset-fashion-mnist), or put the files in "
+                        "torchvision's layout under --data-root (FashionMNIST/raw/), which is read first"
+                    ) from None
             return tensors[0], tensors[1]
 
     return GzipFashionMNIST

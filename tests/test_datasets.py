@@ -184,3 +184,17 @@ def test_torchvisions_layout_wins_over_debians_copy(tmp_path, monkeypatch):
     root = write_synthetic_mnist(tmp_path / "root", folder="FashionMNIST", n_train=96)
     dataset = ganzoo.datasets._open_fashion_mnist(root, train=True, download=False)
     assert len(dataset) == 96
+
+
+def test_a_damaged_gz_file_of_fashion_mnist_is_one_clear_error(tmp_path, monkeypatch):
+    import ganzoo.datasets
+
+    debian = tmp_path / "debian" / "fashion-mnist"
+    write_debian_fashion_mnist(debian)
+    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", debian)
+    damaged = debian / "train-images-idx3-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:200])  # cut short
+    with pytest.raises(ganzoo.errors.DatasetUnavailableError, match=r"cannot read .*train-images-idx3-ubyte.gz .*damaged"):
+        ganzoo.train("gan", "fashion-mnist", out=tmp_path / "run", data_root=str(tmp_path / "empty"), download=False,
+                     device="cpu")
+    assert not (tmp_path / "run").exists()
