@@ -384,3 +384,17 @@ def test_limit_batches_below_d_steps_is_refused_before_anything_is_written(capsy
     assert code == 2
     assert_one_line_error(err, "--limit-batches 2 is fewer than d-steps=5", "at least 5")
     assert not (tmp_path / "run").exists()
+
+
+def test_resuming_a_run_that_has_no_checkpoint_yet_points_to_overwrite(capsys, synthetic_root, tmp_path):
+    """A run stopped in its first epoch has config.json but no checkpoint: --resume cannot
+    continue it, and a plain run would refuse the occupied folder, so say --overwrite."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "config.json").write_text('{"model": "gan", "dataset": "mnist"}\n')
+    code, _, err = run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), "--resume")
+    assert code == 1
+    assert_one_line_error(err, "cannot resume", "holds no complete checkpoint yet", "--overwrite")
+    code, _, err = run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK,
+                           "--overwrite")
+    assert code == 0, err
