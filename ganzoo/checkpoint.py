@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ganzoo.errors import CheckpointError
+from ganzoo.errors import CheckpointError, first_line
 
 FORMAT_VERSION = 1
 CHECKPOINT_DIR = "checkpoints"
@@ -151,14 +151,8 @@ def read_torch_file(path: Path | str, map_location: str | torch.device = "cpu") 
         if isinstance(error, pickle.UnpicklingError) and "weights only" in str(error).lower():
             reason = "it holds Python objects other than tensors and plain data"
         else:
-            reason = _first_line(error)
+            reason = first_line(error, limit=120, with_type=True)
         raise UnreadableTorchFile(path, reason) from error
-
-
-def _first_line(error: BaseException) -> str:
-    line = (str(error).strip().splitlines() or [""])[0]
-    line = line if len(line) <= 120 else line[:117] + "..."
-    return f"{type(error).__name__}: {line}" if line else type(error).__name__
 
 
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:

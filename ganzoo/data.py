@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from ganzoo.errors import DatasetUnavailableError, UnreadableImageError
+from ganzoo.errors import DatasetUnavailableError, UnreadableImageError, first_line
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -72,8 +72,7 @@ def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, downl
     except (RuntimeError, OSError) as error:
         files = ", ".join(str(root / f) for f in spec.expected_files) or str(root)
         if download:
-            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            how = f"could not be downloaded ({first_line.rstrip(':')})"
+            how = f"could not be downloaded ({first_line(error).rstrip(':')})"
             options = " or pass --data-root pointing at a folder that has them"
         else:  # torchvision's own reason would be "You can use download=True"
             how = "--no-download is set"

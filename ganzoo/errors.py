@@ -70,6 +70,17 @@ class RunDirectoryError(GanzooError):
     """An output directory that would be overwritten, or a run that cannot be resumed."""
 
 
+def first_line(error: BaseException, *, limit: int | None = None, with_type: bool = False) -> str:
+    """An exception's message cut to its first line (and to ``limit`` characters), for a
+    one-line error that quotes a library's reason; the type's name when it has none."""
+    line = (str(error).strip().splitlines() or [""])[0]
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 3] + "..."
+    if not line:
+        return type(error).__name__
+    return f"{type(error).__name__}: {line}" if with_type else line
+
+
 def describe_os_error(error: OSError) -> str:
     """One line for what the file system refused: the path, then why.
 

@@ -42,13 +42,22 @@ def claim_default_run_dir(chosen: Path, model: str, dataset: str) -> Path:
     candidate = chosen
     while True:
         try:
-            candidate.mkdir(parents=True, exist_ok=False)
+            _make_run_dir(candidate, exist_ok=False)
             return candidate
         except FileExistsError:
             candidate = default_run_dir(model, dataset, base=chosen.parent)
-        except OSError as error:
-            raise RunDirectoryError(f"cannot create the run directory {candidate} ({describe_os_error(error)}); "
-                                    "choose another --out") from None
+
+
+def _make_run_dir(path: Path, *, exist_ok: bool) -> None:
+    """``mkdir -p``; what the file system refuses is a one-line :class:`RunDirectoryError`,
+    except ``FileExistsError`` when not ``exist_ok`` (the caller's to handle)."""
+    try:
+        path.mkdir(parents=True, exist_ok=exist_ok)
+    except OSError as error:
+        if isinstance(error, FileExistsError) and not exist_ok:
+            raise
+        raise RunDirectoryError(f"cannot create the run directory {path} ({describe_os_error(error)}); "
+                                "choose another --out") from None
 
 
 def describe_run(run_dir: Path) -> str:
@@ -99,10 +108,7 @@ def prepare_new_run_dir(out: Path, *, overwrite: bool) -> None:
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise RunDirectoryError(f"cannot create the run directory {out} ({describe_os_error(error)}); choose another --out") from None
+    _make_run_dir(out, exist_ok=True)
 
 
 def check_resumable(out: Path) -> Path:

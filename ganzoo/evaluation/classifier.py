@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ganzoo.checkpoint import UnreadableTorchFile, read_torch_file
-from ganzoo.errors import CheckpointError
+from ganzoo.errors import CheckpointError, first_line
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
@@ -155,6 +155,5 @@ def load_classifier(dataset: str, path: Path | str | None = None, sha256: str | 
     except UnreadableTorchFile as error:
         raise CheckpointError(f"{path} is not a ganzoo classifier file ({error.reason})") from error
     except (KeyError, TypeError, RuntimeError) as error:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise CheckpointError(f"{path} is not a ganzoo classifier file ({reason})") from error
+        raise CheckpointError(f"{path} is not a ganzoo classifier file ({first_line(error)})") from error
     return model.eval().requires_grad_(False), actual

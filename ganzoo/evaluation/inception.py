@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.checkpoint import UnreadableTorchFile, read_torch_file
-from ganzoo.errors import CheckpointError, ConfigError, GanzooError
+from ganzoo.errors import CheckpointError, ConfigError, GanzooError, first_line
 from ganzoo.evaluation.classifier import sha256_file
 from ganzoo.evaluation.extractors import FeatureExtractor
 
@@ -85,8 +85,7 @@ class InceptionExtractor(FeatureExtractor):
                 feature_extractor_weights_path=str(path),
             )
         except RuntimeError as error:  # load_state_dict: missing, unexpected or misshaped tensors
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise CheckpointError(f"{path} does not fit Inception-v3 ({reason}); the file to give is {WEIGHTS_URL}") from error
+            raise CheckpointError(f"{path} does not fit Inception-v3 ({first_line(error)}); the file to give is {WEIGHTS_URL}") from error
         self.weights_path = path
         self.weights_sha256 = sha256_file(path)
 
