@@ -9,58 +9,22 @@ An extractor runs once per batch, and its outputs feed every metric, the class m
 and the real-data cache: torchmetrics' FID, KID and IS are given a pass-through
 ``feature=`` module instead of the network (see :mod:`ganzoo.evaluation.metrics`), so a
 network is never run three times on the same images.
+
+The interface, :class:`FeatureExtractor` and :class:`FeatureExtractorSpec`, is defined in
+:mod:`ganzoo.evaluation.interface` (so that :mod:`~ganzoo.evaluation.inception` implements
+it without importing this module back) and imported from here by plugins.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
-from torch import nn
 
 from ganzoo.errors import ConfigError
+from ganzoo.evaluation.interface import FeatureExtractor, FeatureExtractorSpec
 from ganzoo.registry import Registry
-
-
-class FeatureExtractor(nn.Module):
-    """What a registered ``build`` returns: a module in eval mode, mapping images in
-    ``[-1, 1]`` of shape ``(N, C, H, W)`` (on its device) to ``(features (N, num_features),
-    logits (N, num_classes) or None)``.
-
-    ``weights_sha256`` identifies the weights: it keys the real-data cache and is written
-    in every report, since a FID is only comparable with one computed with the same weights.
-    """
-
-    num_features: int
-    num_classes: int | None
-    weights_sha256: str
-
-    def check_input(self, image_shape: tuple[int, ...]) -> None:
-        """Raise :class:`ConfigError` if this extractor cannot take images of this shape."""
-
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:  # pragma: no cover
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class FeatureExtractorSpec:
-    """A registered feature extractor.
-
-    ``build(weights=None)`` returns a :class:`FeatureExtractor` on the CPU; ``weights`` is a
-    local file replacing its default weights (``--inception-weights`` for ``inception``).
-    ``classes_of`` names the dataset whose classes the logits are, if any: such an
-    extractor, registered under that dataset's name, is the dataset's default extractor and
-    its classifier for conditional accuracy and class coverage. ``batch_size`` is the
-    default number of images per forward pass (small for big networks on a CPU).
-    """
-
-    name: str
-    build: Callable[..., FeatureExtractor]
-    classes_of: str | None = None
-    batch_size: int = 500
-    description: str = ""
 
 
 class ClassifierExtractor(FeatureExtractor):

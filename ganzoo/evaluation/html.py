@@ -9,7 +9,7 @@ ever referenced from outside, the browser would refuse it instead of quietly fet
 The page holds, for each run, the sample grid (drawn by the caller, who has the
 generator), the training curves from the run's ``metrics.jsonl`` (matplotlib, optional:
 without it the page says how to get them) and the metrics table with the same rows and
-explanations as ``report.md`` (:mod:`ganzoo.evaluation.report` is their one source).
+explanations as ``report.md`` (:mod:`ganzoo.evaluation.table` is their one source).
 Every string that goes into the page passes through :func:`html.escape`: run paths,
 model and plugin names and reasons come from users and plugins.
 """
@@ -24,8 +24,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ganzoo.evaluation.pipeline import EvalReport, RunEvaluation
-from ganzoo.evaluation.report import COMPARABILITY, _run_title, meanings, rows, run_details
+from ganzoo.evaluation.results import EvalReport, RunEvaluation
+from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_details, run_title
 
 CURVES_NEED_MATPLOTLIB = "Training curves need matplotlib: pip install 'ganzoo[report]'."
 
@@ -198,7 +198,7 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) ->
         "<h2>Metrics</h2>",
         '<table id="metrics">',
         "<thead><tr><th>metric</th><th>better</th>"
-        + "".join(f"<th>{escape(_run_title(r))}</th>" for r in report.runs) + "</tr></thead>",
+        + "".join(f"<th>{escape(run_title(r))}</th>" for r in report.runs) + "</tr></thead>",
         "<tbody>",
     ]
     for label, better, cells in rows(report):
@@ -208,7 +208,7 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) ->
     for index, run in enumerate(report.runs):
         parts += [
             '<section class="run">',
-            f"<h3>{escape(_run_title(run))}</h3>",
+            f"<h3>{escape(run_title(run))}</h3>",
             _grid_html(run, grids.get(index), report.seed),
             _curves_html(run),
             f'<p class="details">{escape(run_details(run))}</p>',

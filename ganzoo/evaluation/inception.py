@@ -22,7 +22,7 @@ import torch
 from ganzoo.checkpoint import UnreadableTorchFile, read_torch_file
 from ganzoo.errors import CheckpointError, ConfigError, GanzooError, first_line
 from ganzoo.evaluation.classifier import sha256_file
-from ganzoo.evaluation.extractors import FeatureExtractor
+from ganzoo.evaluation.interface import FeatureExtractor
 
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
 WEIGHTS_URL = f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{WEIGHTS_FILE}"

@@ -9,15 +9,14 @@ are computed.
 
 from __future__ import annotations
 
-import datetime
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import torch
 
-from ganzoo import __version__, plugins
+from ganzoo import plugins
 from ganzoo.data import DatasetSpec, default_data_root, open_split
 from ganzoo.errors import ConfigError, describe_os_error
 from ganzoo.rundir import check_folder_can_be_made
@@ -25,84 +24,11 @@ from ganzoo.evaluation import cache
 from ganzoo.evaluation.classifier import sha256_file
 from ganzoo.evaluation.extractors import FeatureExtractor, default_extractor, domain_classifier
 from ganzoo.evaluation.metrics import METRICS, SampleMetrics, inception_score
+from ganzoo.evaluation.results import REAL_SPLIT, EvalReport, RunEvaluation
 from ganzoo.evaluation.sources import dataset_fingerprint, generated_batches, real_batches
 from ganzoo.sampling import LoadedGenerator, load_generator
 
-REAL_SPLIT = "test"
 DEFAULT_N = 10000
-
-
-@dataclass
-class RunEvaluation:
-    """One run's results: what ``metrics.json`` holds for it."""
-
-    run: str
-    checkpoint: str
-    checkpoint_sha256: str
-    model: str
-    dataset: str
-    epoch: int
-    conditional: bool
-    ema: bool
-    features: str
-    features_sha256: str
-    classifier: str | None
-    classifier_sha256: str | None
-    real_n: int
-    real_cached: bool
-    real_inception_score: tuple[float, float] | None
-    metrics: dict[str, float]
-    not_computed: dict[str, str]
-    class_histograms: dict[str, list[float]]
-    seconds: float
-    real_seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run": self.run,
-            "checkpoint": self.checkpoint,
-            "checkpoint_sha256": self.checkpoint_sha256,
-            "model": self.model,
-            "dataset": self.dataset,
-            "epoch": self.epoch,
-            "conditional": self.conditional,
-            "ema": self.ema,
-            "features": {"name": self.features, "weights_sha256": self.features_sha256},
-            "classifier": None if self.classifier is None
-            else {"name": self.classifier, "weights_sha256": self.classifier_sha256},
-            "real": {"split": REAL_SPLIT, "n": self.real_n, "cached": self.real_cached,
-                     "inception_score": None if self.real_inception_score is None else list(self.real_inception_score)},
-            "metrics": self.metrics,
-            "not_computed": self.not_computed,
-            "class_histograms": self.class_histograms,
-            "seconds": round(self.seconds, 3),
-            "real_seconds": round(self.real_seconds, 3),
-        }
-
-
-@dataclass
-class EvalReport:
-    """Every run's results and the settings they share."""
-
-    runs: list[RunEvaluation]
-    n: int
-    seed: int
-    metrics: list[str]
-    device: str
-    out: Path | None = None
-    ganzoo_version: str = __version__
-    created: str = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ganzoo_version": self.ganzoo_version,
-            "created": self.created,
-            "n": self.n,
-            "seed": self.seed,
-            "metrics": self.metrics,
-            "device": self.device,
-            "runs": [run.to_dict() for run in self.runs],
-        }
 
 
 def parse_metrics(metrics: str | Iterable[str] | None) -> list[str]:

@@ -1,0 +1,93 @@
+"""What an evaluation produces: one :class:`RunEvaluation` per run, gathered in an
+:class:`EvalReport`. Plain data, with no behaviour beyond its ``metrics.json`` form.
+
+Its own module so that the code that computes results (:mod:`~ganzoo.evaluation.pipeline`)
+and the code that shows them (:mod:`~ganzoo.evaluation.table`,
+:mod:`~ganzoo.evaluation.report`, :mod:`~ganzoo.evaluation.html`) both depend on it and
+not on each other.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganzoo import __version__
+
+# The dataset split the generated images are compared with.
+REAL_SPLIT = "test"
+
+
+@dataclass
+class RunEvaluation:
+    """One run's results: what ``metrics.json`` holds for it."""
+
+    run: str
+    checkpoint: str
+    checkpoint_sha256: str
+    model: str
+    dataset: str
+    epoch: int
+    conditional: bool
+    ema: bool
+    features: str
+    features_sha256: str
+    classifier: str | None
+    classifier_sha256: str | None
+    real_n: int
+    real_cached: bool
+    real_inception_score: tuple[float, float] | None
+    metrics: dict[str, float]
+    not_computed: dict[str, str]
+    class_histograms: dict[str, list[float]]
+    seconds: float
+    real_seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "checkpoint": self.checkpoint,
+            "checkpoint_sha256": self.checkpoint_sha256,
+            "model": self.model,
+            "dataset": self.dataset,
+            "epoch": self.epoch,
+            "conditional": self.conditional,
+            "ema": self.ema,
+            "features": {"name": self.features, "weights_sha256": self.features_sha256},
+            "classifier": None if self.classifier is None
+            else {"name": self.classifier, "weights_sha256": self.classifier_sha256},
+            "real": {"split": REAL_SPLIT, "n": self.real_n, "cached": self.real_cached,
+                     "inception_score": None if self.real_inception_score is None else list(self.real_inception_score)},
+            "metrics": self.metrics,
+            "not_computed": self.not_computed,
+            "class_histograms": self.class_histograms,
+            "seconds": round(self.seconds, 3),
+            "real_seconds": round(self.real_seconds, 3),
+        }
+
+
+@dataclass
+class EvalReport:
+    """Every run's results and the settings they share."""
+
+    runs: list[RunEvaluation]
+    n: int
+    seed: int
+    metrics: list[str]
+    device: str
+    out: Path | None = None
+    ganzoo_version: str = __version__
+    created: str = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ganzoo_version": self.ganzoo_version,
+            "created": self.created,
+            "n": self.n,
+            "seed": self.seed,
+            "metrics": self.metrics,
+            "device": self.device,
+            "runs": [run.to_dict() for run in self.runs],
+        }
