@@ -76,10 +76,10 @@ def mnist_root(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch, tmp_path):
     """Every test runs in its own folder, with no dataset download and no user cache."""
-    import ganzoo.datasets
+    import ganzoo.data.builtin
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GANZOO_DATA_ROOT", str(tmp_path / "no-data-here"))
     # A machine with Debian's dataset-fashion-mnist installed must not change what tests see.
-    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
+    monkeypatch.setattr(ganzoo.data.builtin, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
     monkeypatch.delenv("GANZOO_LOAD_PLUGINS", raising=False)

@@ -152,12 +152,12 @@ def write_debian_fashion_mnist(folder, n_train=128, n_test=64):
 
 
 def test_fashion_mnist_is_read_from_debians_package_folder_without_writing_there(tmp_path, monkeypatch):
-    import ganzoo.datasets
+    import ganzoo.data.builtin
     from conftest import synthetic_digits
 
     debian = tmp_path / "usr-share-datasets" / "fashion-mnist"
     write_debian_fashion_mnist(debian)
-    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", debian)
+    monkeypatch.setattr(ganzoo.data.builtin, "DEBIAN_FASHION_MNIST", debian)
     before = sorted(p.name for p in debian.iterdir())
     empty_root = tmp_path / "empty"
     empty_root.mkdir()
@@ -167,31 +167,31 @@ def test_fashion_mnist_is_read_from_debians_package_folder_without_writing_there
     assert result.steps == 128 // 32
     assert sorted(p.name for p in debian.iterdir()) == before and not any(empty_root.iterdir())
     # --data-root /usr/share/datasets (the folder that holds fashion-mnist/) works too
-    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", tmp_path / "not-installed")
-    test_split = ganzoo.datasets._open_fashion_mnist(debian.parent, train=False, download=False)
-    images, labels = ganzoo.datasets.FASHION_MNIST.to_tensors(test_split)
+    monkeypatch.setattr(ganzoo.data.builtin, "DEBIAN_FASHION_MNIST", tmp_path / "not-installed")
+    test_split = ganzoo.data.builtin._open_fashion_mnist(debian.parent, train=False, download=False)
+    images, labels = ganzoo.data.builtin.FASHION_MNIST.to_tensors(test_split)
     expected_images, expected_labels = synthetic_digits(64, seed=0)
     assert torch.equal(images[:, 0], expected_images) and torch.equal(labels, expected_labels)
 
 
 def test_torchvisions_layout_wins_over_debians_copy(tmp_path, monkeypatch):
-    import ganzoo.datasets
+    import ganzoo.data.builtin
     from conftest import write_synthetic_mnist
 
     debian = tmp_path / "debian" / "fashion-mnist"
     write_debian_fashion_mnist(debian, n_train=128)
-    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", debian)
+    monkeypatch.setattr(ganzoo.data.builtin, "DEBIAN_FASHION_MNIST", debian)
     root = write_synthetic_mnist(tmp_path / "root", folder="FashionMNIST", n_train=96)
-    dataset = ganzoo.datasets._open_fashion_mnist(root, train=True, download=False)
+    dataset = ganzoo.data.builtin._open_fashion_mnist(root, train=True, download=False)
     assert len(dataset) == 96
 
 
 def test_a_damaged_gz_file_of_fashion_mnist_is_one_clear_error(tmp_path, monkeypatch):
-    import ganzoo.datasets
+    import ganzoo.data.builtin
 
     debian = tmp_path / "debian" / "fashion-mnist"
     write_debian_fashion_mnist(debian)
-    monkeypatch.setattr(ganzoo.datasets, "DEBIAN_FASHION_MNIST", debian)
+    monkeypatch.setattr(ganzoo.data.builtin, "DEBIAN_FASHION_MNIST", debian)
     damaged = debian / "train-images-idx3-ubyte.gz"
     damaged.write_bytes(damaged.read_bytes()[:200])  # cut short
     with pytest.raises(ganzoo.errors.DatasetUnavailableError, match=r"cannot read .*train-images-idx3-ubyte.gz .*damaged"):

@@ -1,4 +1,4 @@
-"""Registers the built-in datasets (defined in :mod:`ganzoo.datasets`, imported on first use)."""
+"""Registers the built-in datasets (defined in :mod:`ganzoo.data.builtin`, imported on first use)."""
 
 from ganzoo.hookspecs import hookimpl
 
@@ -13,4 +13,4 @@ DATASETS = {
 @hookimpl
 def register_datasets(register):
     for name, (attribute, description) in DATASETS.items():
-        register(name, f"ganzoo.datasets:{attribute}", description=description)
+        register(name, f"ganzoo.data.builtin:{attribute}", description=description)

@@ -1,5 +1,7 @@
 """The built-in datasets: MNIST, Fashion-MNIST, CIFAR-10 and an image folder, all read by
-torchvision. Registered lazily by :mod:`ganzoo.default_plugins.datasets`."""
+torchvision. Registered lazily by :mod:`ganzoo.default_plugins.datasets` (as
+``ganzoo.data.builtin:MNIST`` and so on), so torchvision is imported only when a dataset
+is opened."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ganzoo.data import DatasetSpec
+from ganzoo.data.spec import DatasetSpec
 from ganzoo.errors import DatasetUnavailableError, UnreadableImageError
 
 _IDX_FILES = (

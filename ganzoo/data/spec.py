@@ -1,0 +1,67 @@
+"""What a dataset is to ganzoo (:class:`DatasetSpec`), where datasets live
+(:func:`default_data_root`) and how one split is opened with one-line offline errors
+(:func:`open_split`). torchvision is the source of truth for the data itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from ganzoo.errors import DatasetUnavailableError, first_line
+
+
+def default_data_root() -> Path:
+    """``$GANZOO_DATA_ROOT``, else ``$XDG_CACHE_HOME/ganzoo/datasets`` (``~/.cache/...``)."""
+    if os.environ.get("GANZOO_DATA_ROOT"):
+        return Path(os.environ["GANZOO_DATA_ROOT"]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "ganzoo" / "datasets"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset ganzoo can train on.
+
+    ``open(root, train, download)`` returns a torchvision-style dataset. If
+    ``to_tensors`` is given it turns that dataset into ``(uint8 images (N, C, H, W),
+    int64 labels (N,))`` for the in-memory path; otherwise the ``DataLoader`` path is
+    used and the dataset must yield ``(float image in [-1, 1], label)`` pairs.
+    ``expected_files`` lists what must be on disk (relative to ``root``) for the offline
+    error message.
+    """
+
+    name: str
+    image_shape: tuple[int, int, int]
+    num_classes: int | None
+    open: Callable[..., Any]
+    to_tensors: Callable[[Any], tuple[torch.Tensor, torch.Tensor]] | None = None
+    class_names: tuple[str, ...] = ()
+    expected_files: tuple[str, ...] = ()
+    description: str = ""
+    fit_in_memory: bool = True
+
+
+def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, download: bool = True) -> Any:
+    """Open one split of a dataset, turning torchvision's download and "not found"
+    failures into a one-line :class:`DatasetUnavailableError` that says what to put where."""
+    root = Path(root).expanduser()
+    try:
+        return spec.open(root, train=train, download=download)
+    except DatasetUnavailableError:
+        raise
+    except (RuntimeError, OSError) as error:
+        files = ", ".join(str(root / f) for f in spec.expected_files) or str(root)
+        if download:
+            how = f"could not be downloaded ({first_line(error).rstrip(':')})"
+            options = " or pass --data-root pointing at a folder that has them"
+        else:  # torchvision's own reason would be "You can use download=True"
+            how = "--no-download is set"
+            options = ", pass --data-root pointing at a folder that has them, or drop --no-download"
+        raise DatasetUnavailableError(
+            f"dataset {spec.name!r} is not in {root} and {how}; put the files there ({files}){options}"
+        ) from error
