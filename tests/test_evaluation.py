@@ -512,3 +512,113 @@ def test_report_html_without_a_training_log_says_which_file_is_missing(both_repo
     page = html_report(dataclasses.replace(both_report, runs=[run]))
     assert f"No training curves: {tmp_path / 'copied' / 'metrics.jsonl'} does not exist." in page
     assert "No sample grid" in page
+
+
+# --- which extractor, and why: a dataset with no extractor of its own -----------------
+
+
+def _open_tiny(root, *, train, download):
+    return synthetic_digits(128 if train else 64, seed=int(train))
+
+
+TINY = ganzoo.DatasetSpec(name="tiny", image_shape=(1, 28, 28), num_classes=10, open=_open_tiny,
+                          to_tensors=lambda split: (split[0].unsqueeze(1), split[1]),
+                          class_names=tuple(str(k) for k in range(10)))
+
+
+class TinyDataset:
+    @ganzoo.hookimpl
+    def register_datasets(self, register):
+        register("tiny", TINY, description="synthetic digits, no extractor of its own")
+
+
+class BarClassifier(FeatureExtractor):
+    """A classifier of ``tiny``: the row means are the features, bar k's rows class k's logit."""
+
+    num_features = 28
+    num_classes = 10
+    weights_sha256 = "none"
+
+    def forward(self, images):
+        rows = images.mean(dim=(1, 3))
+        return rows, torch.stack([rows[:, 2 + 2 * k : 5 + 2 * k].mean(1) for k in range(10)], dim=1) * 10
+
+
+class TinyClassifier:
+    @ganzoo.hookimpl
+    def register_feature_extractors(self, register):
+        register("tiny", FeatureExtractorSpec("tiny", lambda weights=None: BarClassifier(), classes_of="tiny"),
+                 description="classifies tiny")
+
+
+@pytest.fixture
+def tiny_dataset_run(ganzoo_plugin, tmp_path, monkeypatch):
+    """A 2-batch GAN run on ``tiny``, registered for this test, with no Inception weights
+    anywhere and no way to download them."""
+    ganzoo_plugin(TinyDataset(), name="tiny-dataset")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("tests run offline: nothing may be downloaded")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", no_download)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_download)
+    return ganzoo.train("gan", "tiny", out=tmp_path / "tiny-run", epochs=1, limit_batches=2, batch_size=32,
+                        device="cpu").run_dir
+
+
+def _without_torch_fidelity(monkeypatch):
+    import torchmetrics.utilities.imports
+
+    monkeypatch.setattr(torchmetrics.utilities.imports, "_TORCH_FIDELITY_AVAILABLE", False)
+
+
+@pytest.mark.parametrize("missing, fragment", [
+    ("torch-fidelity", "the inception extractor needs torch-fidelity: pip install 'ganzoo[inception]'"),
+    ("weights", "the Inception-v3 weights are not in"),
+])
+def test_inception_chosen_by_default_says_why_and_what_else_when_it_cannot_be_built(
+        tiny_dataset_run, capsys, monkeypatch, missing, fragment):
+    if missing == "torch-fidelity":
+        _without_torch_fidelity(monkeypatch)
+    else:
+        pytest.importorskip("torch_fidelity")
+    code, _, err = run_cli(capsys, "eval", tiny_dataset_run, "--n", 20, "--metrics", "fid", "--device", "cpu")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1 and lines[0].startswith("Error: "), err
+    for expected in (fragment, "inception is used for dataset 'tiny' because no feature extractor is registered "
+                     "under that name", "pass --features NAME (installed: fashion-mnist, mnist)",
+                     "register an extractor named 'tiny' (register_feature_extractors hook)"):
+        assert expected in lines[0]
+    assert not (tiny_dataset_run / "eval").exists()
+
+    # asked for by name, Inception needs no explanation
+    code, _, err = run_cli(capsys, "eval", tiny_dataset_run, "--n", 20, "--metrics", "fid", "--features", "inception")
+    assert code == 1 and fragment in err and "is used for dataset" not in err
+
+
+def test_coverage_alone_on_a_dataset_without_a_classifier_is_one_line(tiny_dataset_run, capsys, monkeypatch):
+    _without_torch_fidelity(monkeypatch)  # the message must not be about Inception
+    code, _, err = run_cli(capsys, "eval", tiny_dataset_run, "--n", 20, "--metrics", "coverage")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert ("--metrics coverage: class coverage needs a classifier of dataset 'tiny' and none is installed "
+            "(a feature extractor named 'tiny' with classes_of='tiny'); register one (register_feature_extractors "
+            "hook) or ask for fid, kid, is instead") in lines[0]
+    assert "nception" not in lines[0]
+    assert not (tiny_dataset_run / "eval").exists()
+
+
+def test_coverage_alone_runs_only_the_datasets_classifier(tiny_dataset_run, ganzoo_plugin, monkeypatch):
+    from ganzoo.evaluation import evaluate
+
+    _without_torch_fidelity(monkeypatch)  # Inception cannot be built: it must not be asked for
+    ganzoo_plugin(TinyClassifier(), name="tiny-classifier")
+    said = []
+    report = evaluate(tiny_dataset_run, n=50, metrics="coverage", features="inception", device="cpu", write=False,
+                      log=said.append)
+    result = report.runs[0]
+    assert result.features == "tiny" and result.classifier == "tiny"
+    assert set(result.metrics) == {"classes_covered", "class_tv"} and result.not_computed == {}
+    assert ("warning: --features inception is not used: --metrics coverage needs only the classifier of 'tiny', "
+            "'tiny'") in said

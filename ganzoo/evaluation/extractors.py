@@ -82,6 +82,15 @@ def default_extractor(dataset: str, names: Iterable[str]) -> str:
     return dataset if dataset in set(names) else DEFAULT_EXTRACTOR
 
 
+def why_default(dataset: str, names: Iterable[str]) -> str:
+    """Why ``inception`` measures ``dataset`` and what else can: appended to the one-line
+    error when it cannot be built or used and ``--features`` was not given."""
+    others = sorted(set(names) - {DEFAULT_EXTRACTOR})
+    return (f"{DEFAULT_EXTRACTOR} is used for dataset {dataset!r} because no feature extractor is registered under "
+            f"that name: pass --features NAME (installed: {', '.join(others) or 'none but inception'}) or register "
+            f"an extractor named {dataset!r} (register_feature_extractors hook)")
+
+
 def domain_classifier(dataset: str, registry: Registry) -> FeatureExtractorSpec | None:
     """The spec of the classifier of ``dataset`` for the class metrics, or ``None``."""
     if dataset not in registry:

@@ -18,17 +18,26 @@ import torch
 
 from ganzoo import plugins
 from ganzoo.data import DatasetSpec, default_data_root, open_split
-from ganzoo.errors import ConfigError, describe_os_error
+from ganzoo.errors import ConfigError, GanzooError, describe_os_error
 from ganzoo.rundir import check_folder_can_be_made
 from ganzoo.evaluation import cache
 from ganzoo.evaluation.classifier import sha256_file
-from ganzoo.evaluation.extractors import FeatureExtractor, default_extractor, domain_classifier
+from ganzoo.evaluation.extractors import (
+    DEFAULT_EXTRACTOR,
+    FeatureExtractor,
+    default_extractor,
+    domain_classifier,
+    why_default,
+)
 from ganzoo.evaluation.metrics import METRICS, SampleMetrics, inception_score
 from ganzoo.evaluation.results import REAL_SPLIT, EvalReport, RunEvaluation
 from ganzoo.evaluation.sources import dataset_fingerprint, generated_batches, real_batches
 from ganzoo.sampling import LoadedGenerator, load_generator
 
 DEFAULT_N = 10000
+# What the feature extractor is for; the class metrics need only the dataset's classifier.
+FEATURE_METRICS = ("fid", "kid", "is")
+CLASS_METRICS = {"coverage": "class coverage", "accuracy": "conditional accuracy"}
 
 
 def parse_metrics(metrics: str | Iterable[str] | None) -> list[str]:
@@ -64,13 +73,20 @@ class _Extractors:
         self.registry = plugins.get_zoo().feature_extractors
         self.built: dict[str, FeatureExtractor] = {}
 
-    def get(self, name: str, image_shape: tuple[int, ...]) -> FeatureExtractor:
-        if name not in self.built:
-            spec = self.registry.get(name)
-            weights = self.inception_weights if name == "inception" else None
-            self.built[name] = spec.build(weights=weights).to(self.device).eval()
-        extractor = self.built[name]
-        extractor.check_input(tuple(image_shape))
+    def get(self, name: str, image_shape: tuple[int, ...], why: str | None = None) -> FeatureExtractor:
+        """The extractor ``name``, built once; ``why``: the reason it was chosen, added to
+        any error building or checking it raises (the user did not ask for it)."""
+        try:
+            if name not in self.built:
+                spec = self.registry.get(name)
+                weights = self.inception_weights if name == "inception" else None
+                self.built[name] = spec.build(weights=weights).to(self.device).eval()
+            extractor = self.built[name]
+            extractor.check_input(tuple(image_shape))
+        except GanzooError as error:
+            if why is None:
+                raise
+            raise type(error)(f"{error}; {why}") from error
         return extractor
 
     def batch_size(self, name: str) -> int:
@@ -161,10 +177,12 @@ def evaluate(
     Draws ``n`` samples from each (balanced over the classes for conditional models; the
     images ``ganzoo.sample(loaded, n, seed=seed)`` gives) and compares them with the
     dataset's test split through the feature extractor ``features`` (default: the
-    dataset's domain classifier, else ``inception``). With ``write``, ``metrics.json``,
-    ``report.md`` and ``report.html`` (with each run's sample grid and training curves)
-    go to ``out`` (default ``RUN_DIR/eval`` for one run; required for several), which
-    must not hold a ``metrics.json`` already unless ``overwrite``.
+    dataset's domain classifier, else ``inception``; with only ``coverage`` and
+    ``accuracy`` asked for, the domain classifier alone, which must exist). With
+    ``write``, ``metrics.json``, ``report.md`` and ``report.html`` (with each run's
+    sample grid and training curves) go to ``out`` (default ``RUN_DIR/eval`` for one
+    run; required for several), which must not hold a ``metrics.json`` already unless
+    ``overwrite``.
     """
     say = log or (lambda message: None)
     run_paths = [Path(runs)] if isinstance(runs, (str, Path)) else [Path(r) for r in runs]
@@ -195,9 +213,18 @@ def evaluate(
     for path, generator in zip(run_paths, loaded, strict=True):  # everything that can be refused, before any work
         dataset_name = generator.config.dataset
         spec = zoo.datasets.get(dataset_name)
-        name = features or default_extractor(dataset_name, set(registry.names()))
-        extractor = extractors.get(name, spec.image_shape)
-        classifier_spec = domain_classifier(dataset_name, registry) if {"coverage", "accuracy"} & set(selected) else None
+        classifier_spec = domain_classifier(dataset_name, registry) if set(CLASS_METRICS) & set(selected) else None
+        if set(FEATURE_METRICS) & set(selected):
+            name = features or default_extractor(dataset_name, registry.names())
+            why = why_default(dataset_name, registry.names()) if features is None and name == DEFAULT_EXTRACTOR else None
+        else:  # only class metrics: the classifier is the one network needed
+            if classifier_spec is None:
+                raise ConfigError(_no_classifier(dataset_name, selected))
+            if features is not None and features != classifier_spec.name:
+                say(f"warning: --features {features} is not used: --metrics {','.join(selected)} needs only "
+                    f"the classifier of {dataset_name!r}, {classifier_spec.name!r}")
+            name, why = classifier_spec.name, None
+        extractor = extractors.get(name, spec.image_shape, why)
         classifier = extractors.get(classifier_spec.name, spec.image_shape) if classifier_spec else None
         root = Path(data_root) if data_root is not None else Path(generator.config.data_root or default_data_root())
         real = open_split(spec, root, train=False, download=generator.config.download)
@@ -221,6 +248,15 @@ def evaluate(
             grids[index] = grid_png(images, nrow=nrow)
         write_report(report, out_dir, overwrite=overwrite, grids=grids)
     return report
+
+
+def _no_classifier(dataset: str, selected: list[str]) -> str:
+    """The one-line error for class metrics alone on a dataset that no classifier classifies."""
+    what = " and ".join(CLASS_METRICS[m] for m in selected)
+    needs = "need" if len(selected) > 1 else "needs"
+    return (f"--metrics {','.join(selected)}: {what} {needs} a classifier of dataset {dataset!r} and none is installed "
+            f"(a feature extractor named {dataset!r} with classes_of={dataset!r}); register one "
+            f"(register_feature_extractors hook) or ask for {', '.join(FEATURE_METRICS)} instead")
 
 
 # Below this many samples, FID and KID move by more than the differences they are used to
