@@ -35,7 +35,7 @@ import quality_paths  # noqa: E402
 import ganzoo  # noqa: E402
 from ganzoo import layers  # noqa: E402
 from ganzoo.config import resolve_config  # noqa: E402
-from ganzoo.engine import Trainer  # noqa: E402
+from ganzoo.training import Trainer  # noqa: E402
 
 
 def microseconds(function: Callable[[], object], repeats: int = 300) -> float:

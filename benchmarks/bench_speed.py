@@ -38,7 +38,7 @@ import reference_loops  # noqa: E402
 
 import ganzoo  # noqa: E402
 from ganzoo.config import resolve_config  # noqa: E402
-from ganzoo.engine import Trainer  # noqa: E402
+from ganzoo.training import Trainer  # noqa: E402
 
 
 class GanzooRun:

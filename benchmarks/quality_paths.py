@@ -37,34 +37,30 @@ import ganzoo
 from ganzoo import layers
 from ganzoo.config import resolve_config
 from ganzoo.data import LoaderBatches
-from ganzoo.engine import Trainer
+from ganzoo.training import Trainer
 from ganzoo.evaluation.pipeline import evaluate
 from ganzoo.rundir import prepare_new_run_dir, write_config
 
 
 class StraightforwardTrainer(Trainer):
-    """The textbook loop on ganzoo's engine: what the fast path is compared with."""
+    """The textbook loop on ganzoo's engine: what the fast path is compared with. Built
+    as the fast one, then its data path, D's passes, layers and optimizers are swapped."""
 
-    def _open_data(self) -> None:
-        super()._open_data()  # labels, shapes and checks as usual; then replace the data path
+    def __init__(self, config, run_dir, **kwargs) -> None:
+        super().__init__(config, run_dir, **kwargs)
         from torchvision import datasets, transforms
 
-        folder = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[self.config.dataset]
+        parts = self.parts
+        folder = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[config.dataset]
         per_image = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
-        dataset = folder(self.config.data_root, train=True, transform=per_image, download=False)
-        self.batches = LoaderBatches(dataset, self.config.batch_size, self.device, num_workers=0)
-
-    def _build_models(self) -> None:
-        super()._build_models()
-        self.joint_d_forward = False  # read by _build_optimizers: two passes of D
-        use_torch_layers(self.generator)
-        use_torch_layers(self.discriminator)
-
-    def _build_optimizers(self) -> None:
-        super()._build_optimizers()
-        options = dict(lr=self.config.lr, betas=tuple(self.config.betas), foreach=True)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), **options)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), **options)
+        dataset = folder(config.data_root, train=True, transform=per_image, download=False)
+        parts.data.batches = LoaderBatches(dataset, config.batch_size, self.device, num_workers=0)
+        parts.joint_forward = False  # two passes of D
+        use_torch_layers(parts.generator)
+        use_torch_layers(parts.discriminator)
+        options = dict(lr=config.lr, betas=tuple(config.betas), foreach=True)
+        parts.optimizer_g = torch.optim.Adam(parts.generator.parameters(), **options)
+        parts.optimizer_d = torch.optim.Adam(parts.discriminator.parameters(), **options)
 
     def train_iteration(self, batches):
         metrics = super().train_iteration(batches)

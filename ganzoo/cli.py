@@ -47,6 +47,77 @@ class RegistryName(click.ParamType):
         return value
 
 
+class ComponentSpecs(click.ParamType):
+    """``NAME[:KEY=VALUE,...]`` specs of one registry: names and options checked here, so a
+    typo is a usage error (exit 2) naming what exists."""
+
+    def __init__(self, attribute: str, what: str, single: bool = False) -> None:
+        self.attribute = attribute
+        self.what = what
+        self.single = single
+        self.name = "spec"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "NAME[:KEY=VALUE]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ganzoo import components
+
+        registry = getattr(plugins.get_zoo(), self.attribute)
+        try:
+            specs = components.parse_specs(value, what=self.what)
+            if self.single and len(specs) != 1:
+                self.fail(f"give one {self.what}, got {value!r}", param, ctx)
+            for name, _ in specs:
+                if name not in registry:
+                    self.fail(registry.unknown_message(name), param, ctx)
+        except GanzooError as error:
+            self.fail(str(error), param, ctx)
+        return value
+
+
+class PluginOptionType(click.ParamType):
+    """A plugin-declared option's value, converted and checked by its :class:`ganzoo.Option`."""
+
+    def __init__(self, option_name: str, option: Any) -> None:
+        self.option_name = option_name
+        self.option = option
+        self.name = option.type.__name__
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "|".join(self.option.choices) if self.option.choices else self.option.type.__name__.upper()
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return self.option.convert(self.option_name, value)
+        except GanzooError as error:
+            self.fail(str(error), param, ctx)
+
+
+class RunCommand(click.Command):
+    """``ganzoo run``, with one command-line option per plugin-declared option
+    (``register_options``) after the core's."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        return params[:-1] + _plugin_options() + params[-1:]  # --help stays last
+
+
+def _plugin_options() -> list[click.Parameter]:
+    declared = []
+    for entry in plugins.get_zoo().options.entries():
+        option = entry.load()
+        flag = entry.name.replace("_", "-")
+        default = f"[default: {option.default}]" if option.type is not bool else f"[default: {'on' if option.default else 'off'}]"
+        help_text = f"{option.help} {default} (plugin {entry.plugin})"
+        if option.type is bool:
+            declared.append(click.Option([f"--{flag}/--no-{flag}", entry.name], default=None, help=help_text))
+        else:
+            declared.append(click.Option([f"--{flag}", entry.name], type=PluginOptionType(entry.name, option),
+                                         default=None, help=help_text))
+    return declared
+
+
 def _warn_plugin_failures() -> None:
     for failure in plugins.get_zoo().failures:
         err_console.print(f"[yellow]warning:[/] {escape(str(failure))}", highlight=False, soft_wrap=True)
@@ -71,17 +142,31 @@ def cli() -> None:
 # --- run -------------------------------------------------------------------------------
 
 
-@cli.command(short_help="Train MODEL on a dataset: grids, a JSONL log, checkpoints, --resume.")
+@cli.command(cls=RunCommand, short_help="Train MODEL on a dataset: grids, a JSONL log, checkpoints, --resume.")
 @click.argument("model", type=RegistryName("models"))
 @click.option("--dataset", "-d", type=RegistryName("datasets"), default="mnist", show_default=True,
               help="Dataset to train on (see 'ganzoo list datasets').")
 @click.option("--epochs", type=click.IntRange(min=1),
               help="Passes over the training set. [default: the model's recipe: 20 for gan, cgan and acgan, 5 for dcgan]")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Real images per discriminator step.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam learning rate for G and D.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate of G and D.")
+@click.option("--lr-d", type=click.FloatRange(min=0, min_open=True), help="D's own learning rate (TTUR). [default: --lr]")
+@click.option("--lr-g", type=click.FloatRange(min=0, min_open=True), help="G's own learning rate (TTUR). [default: --lr]")
 @click.option("--betas", type=click.FloatRange(0, 1, max_open=True), nargs=2, default=None,
               help="Adam betas, two numbers in [0, 1): --betas 0.5 0.999")
+@click.option("--betas-d", type=click.FloatRange(0, 1, max_open=True), nargs=2, default=None,
+              help="D's own betas. [default: --betas]")
+@click.option("--betas-g", type=click.FloatRange(0, 1, max_open=True), nargs=2, default=None,
+              help="G's own betas. [default: --betas]")
+@click.option("--optimizer", type=RegistryName("optimizers"), help="Optimizer of G and D (see 'ganzoo list optimizers'). [recipe: adam]")
 @click.option("--loss", type=RegistryName("losses"), help="Adversarial loss (see 'ganzoo list losses').")
+@click.option("--objective", type=ComponentSpecs("objectives", "objective", single=True),
+              help="What one D and one G update compute: NAME[:KEY=VALUE,...] (see 'ganzoo list objectives'). "
+                   "[default: adversarial, Algorithm 1 with --loss]")
+@click.option("--regularizer", "regularizers", multiple=True, type=ComponentSpecs("regularizers", "regularizer"),
+              help="Add a term to D's (or G's) loss: NAME[:KEY=VALUE,...]; repeat to stack (see 'ganzoo list regularizers').")
+@click.option("--augment", multiple=True, type=ComponentSpecs("augmentations", "augmentation"),
+              help="Augment every image D sees, real and fake: NAME[:KEY=VALUE],... in order (see 'ganzoo list augmentations').")
 @click.option("--conditioning", type=RegistryName("conditioning"),
               help="How labels reach G and D (see 'ganzoo list conditioning').")
 @click.option("--d-steps", type=click.IntRange(min=1), help="Discriminator steps per iteration (k in Algorithm 1).")
@@ -98,17 +183,9 @@ def cli() -> None:
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace the run already in --out.")
 @click.option("--log-every", type=click.IntRange(min=1), help="Iterations between copies of the losses to the host. [50]")
-@click.option("--ema/--no-ema", default=None,
-              help="Keep an exponential moving average of G's weights for grids and sampling. [recipe]")
-@click.option("--ema-decay", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="Decay of --ema per iteration. [0.999]")
-@click.option("--tensorboard", is_flag=True, default=None,
-              help="Also log to RUN_DIR/tensorboard (needs: pip install 'ganzoo[tensorboard]').")
 @click.option("--compile", "compile_mode", type=click.Choice(["none", "default", "reduce-overhead", "max-autotune"]),
               default=None, help="torch.compile G and D's body with this mode (reduce-overhead: CUDA graphs). "
               "Pays off on CUDA; on CPU compiling takes minutes and was slower here. [default: none]")
-@click.option("--profile", is_flag=True, default=None,
-              help="Profile iterations 11-30 with torch.profiler into RUN_DIR/profile/ (summary.txt, trace.json).")
 @click.option("--limit-batches", type=click.IntRange(min=1), help="Use at most this many batches per epoch (quick trials).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
 def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, overwrite: bool,
@@ -119,7 +196,7 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
     (10x10 grid from fixed noise; one row per class for conditional models) and
     checkpoints/ into the run directory. Options not given come from the model's recipe.
     """
-    from ganzoo.engine import TrainingInterrupted, train
+    from ganzoo.training import TrainingInterrupted, train
 
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 speaks for the run
         quiet = True
@@ -137,6 +214,9 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
         options["data_root"] = str(options["data_root"].expanduser().resolve())
     if "compile_mode" in options:  # `compile` would shadow the builtin as a parameter name
         options["compile"] = options.pop("compile_mode")
+    for name in ("regularizers", "augment"):  # repeated options: a list of specs
+        if name in options:
+            options[name] = list(options[name])
     try:
         with _TrainingDisplay(quiet) as display:
             result = train(model, dataset, out=out, resume=resume, overwrite=overwrite, preset=preset,
@@ -158,8 +238,9 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
 
 
 class _TrainingDisplay:
-    """A rich progress bar with the epoch, the losses, D(x) and D(G(z)); one summary line
-    per epoch so that logs (not a terminal) show the run too."""
+    """A rich progress bar with the epoch, the losses and what the objective declares (D(x)
+    and D(G(z)) for the cross-entropy losses); one summary line per epoch so that logs (not a
+    terminal) show the run too."""
 
     def __init__(self, quiet: bool) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -180,6 +261,7 @@ class _TrainingDisplay:
         self.epoch_start = time.perf_counter()
         self.total_epochs = 0
         self.per_epoch = 0
+        self.labels: list[tuple[str, str]] = [("loss_d", "loss_d"), ("loss_g", "loss_g")]
 
     def __enter__(self) -> "_TrainingDisplay":
         return self  # the bar starts with training, not while data and models load
@@ -190,6 +272,8 @@ class _TrainingDisplay:
     def update(self, event: dict[str, Any]) -> None:
         if "total_epochs" in event:  # start of training
             self.total_epochs, self.per_epoch = event["total_epochs"], event["per_epoch"]
+            # What the objective, loss and regularizers declared, with their short labels.
+            self.labels = [(spec.name, spec.label) for spec in event.get("metric_specs", ())]
             resumed = f", resuming at iteration {event['resumed_at_step']}" if event.get("resumed_at_step") else ""
             processes = f" x {event['world_size']} processes" if event.get("world_size", 1) > 1 else ""
             if event["epoch"] > self.total_epochs:  # resumed with --epochs at or below what is done
@@ -211,14 +295,12 @@ class _TrainingDisplay:
             self.task = self.progress.add_task("train", total=self.per_epoch, epoch=f"{event['epoch']}/{self.total_epochs}", metrics="")
             self.epoch_start = time.perf_counter()
             return
-        text = (
-            f"loss_d {event.get('loss_d', float('nan')):.3f}  loss_g {event.get('loss_g', float('nan')):.3f}  "
-            f"D(x) {event.get('d_real', float('nan')):.2f}  D(G(z)) {event.get('d_fake', float('nan')):.2f}"
-        )
+        text = "  ".join(f"{label} {event[name]:.3f}" for name, label in self.labels if name in event)
         if "epoch_done" in event:
             seconds = time.perf_counter() - self.epoch_start
             if not self.quiet:
-                err_console.print(f"epoch {event['epoch_done']}/{self.total_epochs}  {text}  ({seconds:.1f}s)", highlight=False)
+                err_console.print(f"epoch {event['epoch_done']}/{self.total_epochs}  {text}  ({seconds:.1f}s)", highlight=False,
+                                  soft_wrap=True)
             self.epoch_start = time.perf_counter()
             if self.task is not None and event["epoch_done"] < self.total_epochs:
                 self.progress.reset(self.task, total=self.per_epoch, epoch=f"{event['epoch_done'] + 1}/{self.total_epochs}", metrics=text)

@@ -8,16 +8,15 @@ and the CLI refuse the same things with the same messages.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from ganzoo.errors import ConfigError
 from ganzoo.plugins import Zoo
 from ganzoo.recipes import ModelRecipe
+from ganzoo.validation import COMPILE_MODES, DEVICE_CHOICES, validate
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+__all__ = ["COMPILE_MODES", "DEVICE_CHOICES", "TrainConfig", "resolve_config", "validate"]
 
 
 @dataclass
@@ -45,38 +44,75 @@ class TrainConfig:
     data_root: str = ""
     download: bool = True
     log_every: int = 50
-    tensorboard: bool = False
-    ema: bool = False
-    profile: bool = False
     compile: str = "none"
-    ema_decay: float = 0.999
     limit_batches: int | None = None
     generator_kwargs: dict[str, Any] = field(default_factory=dict)
     discriminator_kwargs: dict[str, Any] = field(default_factory=dict)
+    objective: str = "adversarial"
+    regularizers: list[str] = field(default_factory=list)
+    augment: list[str] = field(default_factory=list)
+    optimizer: str = "adam"
+    lr_d: float | None = None
+    lr_g: float | None = None
+    betas_d: tuple[float, float] | None = None
+    betas_g: tuple[float, float] | None = None
+    #: values of the options plugins declare (``register_options``), by name
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def learning_rate(self, network: str) -> float:
+        """``lr_d`` / ``lr_g`` where set, else ``lr``."""
+        own = self.lr_d if network == "discriminator" else self.lr_g
+        return self.lr if own is None else own
+
+    def adam_betas(self, network: str) -> tuple[float, float]:
+        """``betas_d`` / ``betas_g`` where set, else ``betas``."""
+        own = self.betas_d if network == "discriminator" else self.betas_g
+        return tuple(self.betas if own is None else own)  # type: ignore[return-value]
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["betas"] = list(self.betas)
+        for name in ("betas", "betas_d", "betas_g"):
+            data[name] = None if data[name] is None else list(data[name])
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        """From ``config.json`` or a checkpoint, of this version or an older one (whose
+        ``ema``, ``ema_decay``, ``tensorboard`` and ``profile`` were fields, now plugin options)."""
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
+        options = dict(values.get("options") or {})
+        for legacy in LEGACY_OPTION_FIELDS:
+            if legacy in data and legacy not in options:
+                options[legacy] = data[legacy]
+        values["options"] = options
         values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
+        for name in ("betas_d", "betas_g"):
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
         return cls(**values)
 
 
-# Options a user may set; anything else in ``overrides`` is an error.
+# Fields of TrainConfig before 0.2 that are now options of the core's plugins.
+LEGACY_OPTION_FIELDS = ("ema", "ema_decay", "tensorboard", "profile")
+
+
+# Core options a user may set; plugins' options (``zoo.options``) may be set too.
 TUNABLE = {
     "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
     "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
-    "tensorboard", "ema", "ema_decay", "profile", "compile",
+    "compile", "objective", "regularizers", "augment", "optimizer", "lr_d", "lr_g", "betas_d", "betas_g",
 }
-COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
-# May differ between the original run and ``--resume`` (they do not change what is learned
-# up to the checkpoint): train longer, on another device, from another folder.
-RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "tensorboard", "profile", "compile"}
+# Core options that may differ between the original run and ``--resume`` (they do not change
+# what is learned up to the checkpoint): train longer, on another device, from another folder.
+# Plugin options say so themselves (``Option.resumable``): see :func:`resumable_changes`.
+RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "compile"}
+
+
+def resumable_changes(zoo: Zoo) -> list[str]:
+    """Every option that ``--resume`` accepts with a new value: the core's and the plugins'."""
+    plugin_options = [e.name for e in zoo.options.entries() if getattr(e.load(), "resumable", False)]
+    return sorted(RESUMABLE_CHANGES) + sorted(plugin_options)
 
 
 def resolve_config(
@@ -87,12 +123,15 @@ def resolve_config(
     preset: str | None = None,
     **overrides: Any,
 ) -> TrainConfig:
-    """Build and validate the configuration of a run of ``model`` on ``dataset``."""
+    """Build and validate the configuration of a run of ``model`` on ``dataset``.
+
+    ``overrides`` are :class:`TrainConfig` fields or plugin options (``ema=True``)."""
     recipe: ModelRecipe = zoo.models.get(model)
     zoo.datasets.entry(dataset)  # unknown names fail here, with suggestions
-    unknown = set(overrides) - TUNABLE
+    allowed = TUNABLE | set(zoo.options.names())
+    unknown = set(overrides) - allowed
     if unknown:
-        raise ConfigError(f"unknown option(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(TUNABLE))}")
+        raise ConfigError(f"unknown option(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
 
     values: dict[str, Any] = {
         "model": model,
@@ -120,59 +159,55 @@ def resolve_config(
         loss_default = getattr(zoo.losses.get(values["loss"]), "default_d_steps", None)
         if loss_default:
             values["d_steps"] = loss_default
-    if "betas" in values and isinstance(values["betas"], (tuple, list)):  # anything else: validate() says so
-        values["betas"] = tuple(values["betas"])
+    optimizer = zoo.optimizers.get(values.get("optimizer", "adam"))
+    betas_given = sorted(k for k in ("betas", "betas_d", "betas_g") if k in given)
+    if betas_given and not getattr(optimizer, "uses_betas", True):
+        raise ConfigError(f"optimizer {values['optimizer']!r} has no betas; drop --{betas_given[0].replace('_', '-')}")
+    # Plugin options: from the recipe, the preset and the user, into one dict.
+    options = dict(values.pop("options", None) or {})
+    for name in zoo.options.names():
+        if name in values:
+            options[name] = values.pop(name)
+    leftover = sorted(set(values) - {f.name for f in dataclasses.fields(TrainConfig)})
+    if leftover:  # a recipe naming an option no installed plugin declares
+        raise ConfigError(f"model {model!r} sets unknown option(s) {', '.join(leftover)}; is a plugin missing?")
+    values["options"] = options
+    for name in ("betas", "betas_d", "betas_g"):
+        if isinstance(values.get(name), (tuple, list)):  # anything else: validate() says so
+            values[name] = tuple(values[name])
     config = TrainConfig(**values)
     validate(config, zoo)
     return config
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ConfigError(message)
+def check_resume_overrides(saved: TrainConfig, overrides: dict[str, Any], preset: str | None, zoo: Zoo) -> TrainConfig:
+    """``saved`` with what may change on ``--resume`` applied; anything that would change
+    what is learned is refused, naming the option."""
+    values = saved.to_dict()
+    options = dict(values["options"])
+    resumable = set(resumable_changes(zoo))
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        is_option = name in zoo.options
+        old = options.get(name) if is_option else values.get(name)
+        same = _same(value, old)
+        if not same and name not in resumable:
+            raise ConfigError(
+                f"--{name.replace('_', '-')} {value} differs from the run being resumed "
+                f"({old}); drop it to resume, or start a new run"
+            )
+        if is_option:
+            options[name] = value
+        else:
+            values[name] = value
+    values["options"] = options
+    if preset is not None and preset != saved.preset:
+        raise ConfigError(f"--preset {preset} differs from the run being resumed ({saved.preset}); drop it to resume")
+    return TrainConfig.from_dict(values)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def validate(config: TrainConfig, zoo: Zoo) -> None:
-    """Refuse values that cannot train, with the allowed range in the message.
-
-    The Python API passes values through unconverted, so each check also checks the
-    type: ``seed="a"`` is a :class:`ConfigError`, not a ``TypeError`` from a comparison.
-    """
-    for name in ("epochs", "batch_size", "d_steps", "g_steps", "z_dim", "log_every"):
-        value = getattr(config, name)
-        _require(_is_int(value) and value >= 1, f"{name.replace('_', '-')} must be an integer >= 1, got {value!r}")
-    _require(_is_number(config.lr) and config.lr > 0, f"lr must be a finite number > 0, got {config.lr!r}")
-    _require(isinstance(config.betas, (tuple, list)) and len(config.betas) == 2,
-             f"betas must be two numbers, got {config.betas!r}")
-    for beta in config.betas:
-        _require(_is_number(beta) and 0 <= beta < 1, f"each of betas must be in [0, 1), got {config.betas!r}")
-    _require(isinstance(config.device, str) and (config.device in DEVICE_CHOICES or config.device.startswith(("cuda:", "mps:"))),
-             f"device must be one of {', '.join(DEVICE_CHOICES)} (or cuda:N), got {config.device!r}")
-    _require(config.compile in COMPILE_MODES,
-             f"compile must be one of {', '.join(COMPILE_MODES)}, got {config.compile!r}")
-    _require(_is_number(config.ema_decay) and 0 < config.ema_decay < 1,
-             f"ema-decay must be in (0, 1), got {config.ema_decay!r}")
-    _require(_is_int(config.seed) and 0 <= config.seed < 2**63, f"seed must be an integer in [0, 2^63), got {config.seed!r}")
-    _require(config.limit_batches is None or (_is_int(config.limit_batches) and config.limit_batches >= 1),
-             f"limit-batches must be an integer >= 1, got {config.limit_batches!r}")
-    if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
-        raise ConfigError("--tensorboard needs the tensorboard package: pip install 'ganzoo[tensorboard]'")
-    zoo.losses.entry(config.loss)
-    zoo.generators.entry(config.generator)
-    zoo.discriminators.entry(config.discriminator)
-    conditioning = zoo.conditioning.get(config.conditioning)
-    dataset = zoo.datasets.get(config.dataset)
-    if conditioning.requires_labels and dataset.num_classes == 0:
-        raise ConfigError(
-            f"conditioning {config.conditioning!r} needs class labels, and dataset "
-            f"{config.dataset!r} has none; use --conditioning none"
-        )
-
+def _same(new: Any, old: Any) -> bool:
+    if isinstance(new, (tuple, list)) and isinstance(old, (tuple, list)):
+        return list(new) == list(old)
+    return new == old

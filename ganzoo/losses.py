@@ -20,6 +20,13 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 
+from ganzoo.step import MetricSpec
+
+D_REAL = MetricSpec("d_real", "D(x)", "D's mean probability that a real image is real (sigmoid of its logit)", "neither")
+D_FAKE = MetricSpec("d_fake", "D(G(z))", "D's mean probability that a generated image is real", "higher")
+SCORE_REAL = MetricSpec("score_real", "D(x)", "D's mean raw output on real images (no sigmoid: this loss has none)", "neither")
+SCORE_FAKE = MetricSpec("score_fake", "D(G(z))", "D's mean raw output on generated images", "higher")
+
 
 class GANLoss:
     """Interface of an adversarial loss. Subclass it and register it with
@@ -28,6 +35,12 @@ class GANLoss:
     ``default_d_steps`` lets a loss ask for more discriminator steps per generator step
     (WGAN-GP's critic wants 5); a recipe or ``--d-steps`` still overrides it.
     ``needs_per_sample_discriminator`` refuses, before training, a D that mixes samples.
+    ``probabilistic`` says whether sigmoid(logit) is D's probability of "real" (the
+    cross-entropy losses); if not, the log shows D's raw outputs instead
+    (:meth:`metric_specs`, :meth:`output_metrics`).
+
+    The default objective (``adversarial``) calls the loss; an objective of a plugin may
+    use it too, or ignore it.
     """
 
     name: ClassVar[str] = ""
@@ -35,6 +48,17 @@ class GANLoss:
     #: True for losses whose terms are per-sample properties of D (a gradient penalty):
     #: a D with BatchNorm, whose output for one sample depends on the others, is refused.
     needs_per_sample_discriminator: ClassVar[bool] = False
+    probabilistic: ClassVar[bool] = True
+
+    def metric_specs(self) -> tuple[MetricSpec, ...]:
+        """What :meth:`output_metrics` returns."""
+        return (D_REAL, D_FAKE) if self.probabilistic else (SCORE_REAL, SCORE_FAKE)
+
+    def output_metrics(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What to log about D's outputs on a real and a generated batch (detached)."""
+        if self.probabilistic:
+            return {"d_real": torch.sigmoid(real_logits).mean(), "d_fake": torch.sigmoid(fake_logits).mean()}
+        return {"score_real": real_logits.mean(), "score_fake": fake_logits.mean()}
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         """Scalar loss for D, from its logits on a real and a generated batch."""

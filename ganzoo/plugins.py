@@ -36,6 +36,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "core.tensorboard": "ganzoo.default_plugins.tensorboard",
     "core.profiler": "ganzoo.default_plugins.profiler",
     "core.features": "ganzoo.default_plugins.features",
+    "core.objectives": "ganzoo.default_plugins.objectives",
 }
 
 # hook name -> (registry kind, plural, attribute of Zoo)
@@ -47,6 +48,11 @@ REGISTRATION_HOOKS: dict[str, tuple[str, str, str]] = {
     "register_datasets": ("dataset", "datasets", "datasets"),
     "register_models": ("model", "models", "models"),
     "register_feature_extractors": ("feature extractor", "feature extractors", "feature_extractors"),
+    "register_objectives": ("objective", "objectives", "objectives"),
+    "register_regularizers": ("regularizer", "regularizers", "regularizers"),
+    "register_augmentations": ("augmentation", "augmentations", "augmentations"),
+    "register_optimizers": ("optimizer", "optimizers", "optimizers"),
+    "register_options": ("option", "options", "options"),
 }
 
 
@@ -76,7 +82,8 @@ class PluginFailure:
 
 @dataclass
 class Zoo:
-    """Every registry, filled by the plugins' registration hooks."""
+    """Every registry, filled by the plugins' registration hooks. ``options`` holds the run
+    options plugins declare (:class:`ganzoo.Option`), keyed by their Python name."""
 
     generators: Registry
     discriminators: Registry
@@ -85,6 +92,11 @@ class Zoo:
     datasets: Registry
     models: Registry
     feature_extractors: Registry
+    objectives: Registry
+    regularizers: Registry
+    augmentations: Registry
+    optimizers: Registry
+    options: Registry
     failures: list[PluginFailure] = field(default_factory=list)
 
     def registries(self) -> dict[str, Registry]:

@@ -18,8 +18,11 @@ from ganzoo.errors import RunDirectoryError, describe_os_error
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
+# What each column of metrics.jsonl means: name, label, meaning, direction (declared by the
+# objective, the loss and the regularizers), for report.html and other readers of the log.
+METRIC_SPECS_FILE = "metric_specs.json"
 SAMPLES_DIR = "samples"
-RUN_FILES = (CONFIG_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR)
+RUN_FILES = (CONFIG_FILE, METRICS_FILE, METRIC_SPECS_FILE, SAMPLES_DIR, CHECKPOINT_DIR)
 
 
 def default_run_dir(model: str, dataset: str, base: Path = Path("runs")) -> Path:
@@ -123,6 +126,19 @@ def check_resumable(out: Path) -> Path:
 
 def write_config(out: Path, config: dict[str, Any]) -> None:
     atomic_write_bytes(out / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode())
+
+
+def write_metric_specs(out: Path, specs: list[dict[str, str]]) -> None:
+    atomic_write_bytes(out / METRIC_SPECS_FILE, (json.dumps(specs, indent=2) + "\n").encode())
+
+
+def read_metric_specs(out: Path) -> list[dict[str, str]] | None:
+    """The run's declared metrics, or ``None`` for runs older than the file."""
+    try:
+        specs = json.loads((out / METRIC_SPECS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return specs if isinstance(specs, list) else None
 
 
 def truncate_metrics(out: Path, last_step: int) -> None:

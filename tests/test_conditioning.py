@@ -85,7 +85,8 @@ def test_acgan_adds_the_classification_terms_to_both_losses(synthetic_root, tmp_
     config = resolve_config(ganzoo.get_zoo(), "acgan", "mnist", data_root=str(synthetic_root), batch_size=16, device="cpu")
     trainer = Trainer(config, tmp_path / "run")
     calls = {"aux": [], "adv_d": [], "adv_g": []}
-    aux, adv_d, adv_g = trainer.conditioning.auxiliary_loss, trainer.loss.discriminator_loss, trainer.loss.generator_loss
+    parts = trainer.parts
+    aux, adv_d, adv_g = parts.conditioning.auxiliary_loss, parts.loss.discriminator_loss, parts.loss.generator_loss
 
     def record(name, function):
         def wrapped(*args):
@@ -94,9 +95,9 @@ def test_acgan_adds_the_classification_terms_to_both_losses(synthetic_root, tmp_
             return value
         return wrapped
 
-    trainer.conditioning.auxiliary_loss = record("aux", aux)
-    trainer.loss.discriminator_loss = record("adv_d", adv_d)
-    trainer.loss.generator_loss = record("adv_g", adv_g)
+    parts.conditioning.auxiliary_loss = record("aux", aux)
+    parts.loss.discriminator_loss = record("adv_d", adv_d)
+    parts.loss.generator_loss = record("adv_g", adv_g)
     batches = trainer.batches.iterate(trainer._epoch_order())
     metrics = trainer.train_iteration(batches)
 

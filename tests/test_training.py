@@ -164,9 +164,9 @@ def test_stop_in_the_middle_of_an_epoch_then_resume_is_exact(model, ganzoo_plugi
 
     class StopAtStep13:  # what Ctrl-C does: ask the trainer to stop after this iteration
         @ganzoo.hookimpl
-        def on_step_end(self, trainer, step):
+        def on_step_end(self, run, step):
             if step == 13:
-                trainer.stop_requested = "SIGINT"
+                run.request_stop("SIGINT")
 
     name = ganzoo_plugin(StopAtStep13())
     with pytest.raises(TrainingInterrupted, match=r"in epoch 1 \(iteration 13 of 20\).*--resume") as caught:
@@ -395,7 +395,7 @@ def test_compile_with_inductor_trains(synthetic_root, tmp_path, monkeypatch):
     ("lr", float("nan"), "lr must be a finite number > 0"),
     ("betas", 5, "betas must be two numbers, got 5"),
     ("betas", (0.5, "x"), "each of betas must be in [0, 1)"),
-    ("ema_decay", "x", "ema-decay must be in (0, 1), got 'x'"),
+    ("ema_decay", "x", "ema-decay must be a number in (0, 1), got 'x'"),
     ("limit_batches", 0.5, "limit-batches must be an integer >= 1"),
     ("device", 0, "device must be one of auto, cpu, cuda, mps"),
 ])
@@ -414,7 +414,7 @@ def test_the_python_api_refuses_wrongly_typed_options_with_a_config_error(tmp_pa
 def test_two_runs_started_together_never_share_a_default_run_directory(synthetic_root, tmp_path, monkeypatch):
     """Both pick runs/gan-mnist when they start; the one that creates it second must move
     to runs/gan-mnist-2 instead of writing into the other's run."""
-    import ganzoo.engine as engine
+    import ganzoo.training.api as engine
 
     monkeypatch.chdir(tmp_path)
     other_run = tmp_path / "runs" / "gan-mnist"

@@ -6,7 +6,12 @@ import torch
 
 import torch.nn.functional as F
 
-from ganzoo import GANLoss
+from ganzoo import GANLoss, MetricSpec
+from ganzoo.regularizers import gradient_penalty
+
+WASSERSTEIN = MetricSpec(
+    "wasserstein", "W", "the critic's estimate of the Wasserstein-1 distance, E[D(x)] - E[D(G(z))]", "lower"
+)
 
 
 class HingeLoss(GANLoss):
@@ -19,6 +24,7 @@ class HingeLoss(GANLoss):
     gradient; G's loss is linear in D's output and never saturates."""
 
     name = "hinge"
+    probabilistic = False
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
@@ -37,6 +43,7 @@ class LeastSquaresLoss(GANLoss):
     right side of the boundary too, which gives G gradients where a sigmoid saturates."""
 
     name = "least-squares"
+    probabilistic = False
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits**2).mean()
@@ -53,6 +60,7 @@ class WassersteinGPLoss(GANLoss):
 
     name = "wasserstein-gp"
     default_d_steps = 5
+    probabilistic = False
     # The penalty is on each sample's gradient; BatchNorm in the critic would make it a
     # gradient of the whole batch (the paper, section 4: "no critic batch normalization").
     needs_per_sample_discriminator = True
@@ -64,12 +72,14 @@ class WassersteinGPLoss(GANLoss):
     def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
         return -fake_logits.mean()
 
+    def metric_specs(self):
+        return super().metric_specs() + (WASSERSTEIN,)
+
+    def output_metrics(self, real_logits, fake_logits):
+        metrics = super().output_metrics(real_logits, fake_logits)
+        metrics["wasserstein"] = metrics["score_real"] - metrics["score_fake"]
+        return metrics
+
     def penalty(self, discriminator, real, fake, real_labels, fake_labels):
-        epsilon = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
-        interpolates = (epsilon * real + (1 - epsilon) * fake.detach()).requires_grad_(True)
-        # The label of each interpolate: the real one (both are drawn for the same class only
-        # in conditional training with matched labels; the real label is the usual choice).
-        critic = discriminator(interpolates, real_labels)
-        (gradients,) = torch.autograd.grad(critic.sum(), interpolates, create_graph=True)
-        norms = gradients.flatten(1).norm(2, dim=1)
-        return self.penalty_weight * ((norms - 1) ** 2).mean()
+        # The label of each interpolate: the real one (the usual choice in conditional training).
+        return self.penalty_weight * gradient_penalty(discriminator, real, fake, real_labels)
