@@ -42,7 +42,8 @@ def test_ganzoo_plugins_lists_the_installed_example(installed_example):
     plugins = {p["name"]: p for p in json.loads(result.stdout)["plugins"]}
     example = plugins["example"]
     assert (example["source"], example["distribution"], example["version"]) == ("entry point", "ganzoo-example-plugin", "0.1.0")
-    assert example["registered"] == {"losses": ["label-smoothing"], "datasets": ["rings"], "models": ["smooth-gan"]}
+    assert example["registered"] == {"losses": ["label-smoothing"], "datasets": ["rings"], "models": ["smooth-gan"],
+                                     "objectives": ["feature-matching"], "options": ["grid_every"]}
     table = ganzoo_cli({**installed_example, "COLUMNS": "200"}, "plugins")  # what a person reads
     assert table.returncode == 0, table.stderr
     row = [line for line in table.stdout.splitlines() if "│ example " in line]
@@ -89,3 +90,33 @@ def test_label_smoothing_loss_against_its_closed_form(installed_example):
         assert abs(optimum.grad.item()) < 1e-12
     finally:
         sys.path.pop(0)
+
+
+def test_the_packages_own_tests_pass_with_it_installed(installed_example):
+    """The example's tests use the ganzoo_plugin fixture on a package whose entry point has
+    already loaded it (the normal case for a plugin's own suite), and ganzoo.testing.make_step."""
+    tests = EXAMPLE / "tests"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)],
+                            capture_output=True, text=True, env=installed_example, cwd=tests)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+    assert "3 passed" in result.stdout
+
+
+def test_its_declared_option_is_in_run_help_validated_saved_and_resumed(installed_example, tmp_path):
+    help_text = ganzoo_cli(installed_example, "run", "--help").stdout
+    assert "--grid-every" in help_text and "(plugin example)" in help_text
+    bad = ganzoo_cli(installed_example, "run", "smooth-gan", "--dataset", "rings", "--grid-every", "-2",
+                     "--out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "grid-every must be an integer >= 0, got '-2'" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+    run_dir = tmp_path / "run"
+    common = ["--dataset", "rings", "--limit-batches", "4", "--device", "cpu", "--out", str(run_dir), "-q"]
+    first = ganzoo_cli(installed_example, "run", "smooth-gan", "--epochs", "1", "--grid-every", "2",
+                       "--objective", "feature-matching", *common)
+    assert first.returncode == 0, first.stderr
+    assert json.loads((run_dir / "config.json").read_text())["options"]["grid_every"] == 2
+    resumed = ganzoo_cli(installed_example, "run", "smooth-gan", "--epochs", "2", "--resume", *common)
+    assert resumed.returncode == 0, resumed.stderr
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["options"]["grid_every"] == 2 and config["objective"] == "feature-matching"
+    assert (run_dir / "samples" / "step-000008.png").exists()  # the option came back with the run

@@ -28,7 +28,8 @@ class Run:
         optimizer_g, optimizer_d: their optimizers (also ``opt_g``, ``opt_d``).
         objective: the objective instance (``--objective``).
         device: the training device; rank, world_size: this process among ``world_size``.
-        image_shape, num_classes, class_names: the training data's.
+        image_shape, num_classes, class_names: the training data's; conditional: whether G
+            and D take labels (``G(z, y)`` with ``y`` in ``range(num_classes)``).
         metric_specs: what each logged metric means (:class:`ganzoo.MetricSpec`).
         checkpoint_path: the last checkpoint written or resumed from (``None`` before).
         sampling_generator: what grids and ``ganzoo sample`` draw from: ``None`` for G
@@ -52,6 +53,7 @@ class Run:
     device = property(lambda self: self._trainer.device)
     rank = property(lambda self: self._trainer.dist.rank)
     world_size = property(lambda self: self._trainer.dist.world_size)
+    conditional = property(lambda self: self._trainer.parts.conditional)
     image_shape = property(lambda self: tuple(self._trainer.parts.data.image_shape))
     num_classes = property(lambda self: self._trainer.parts.data.num_classes)
     class_names = property(lambda self: list(self._trainer.parts.data.class_names))

@@ -1,6 +1,7 @@
-"""Example ganzoo plugin: a loss, a recipe that uses it, and a procedural dataset."""
+"""Example ganzoo plugin: a loss, an objective, a recipe, a procedural dataset and a run option."""
 
 import ganzoo
+from ganzoo_example.step_grids import make_run_plugins, register_options  # noqa: F401  (hookimpls)
 
 SMOOTH_GAN = ganzoo.ModelRecipe(
     name="smooth-gan",
@@ -30,3 +31,12 @@ def register_models(register):
 @ganzoo.hookimpl
 def register_datasets(register):
     register("rings", "ganzoo_example.rings:RINGS", description="procedural rings, 10 radii as classes, 28x28")
+
+
+@ganzoo.hookimpl
+def register_objectives(register):
+    register(
+        "feature-matching",
+        "ganzoo_example.feature_matching:FeatureMatching",
+        description="feature matching (Salimans et al. 2016): G matches the mean of D's features on real data",
+    )
