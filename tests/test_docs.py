@@ -56,3 +56,12 @@ def test_python_api_doc_lists_every_option_of_train():
     text = (PLUGINS_DOC.parent / "python-api.md").read_text()
     listed = re.search(r"accepts every field of `ganzoo.TrainConfig` that a user may set:\n`(.*?)`", text, re.S).group(1)
     assert {name.strip() for name in listed.replace("\n", " ").split(",")} == TUNABLE
+
+
+def test_cli_doc_lists_exactly_what_resume_may_change():
+    import ganzoo
+    from ganzoo.config import resumable_changes
+
+    text = (PLUGINS_DOC.parent / "cli.md").read_text()
+    listed = re.search(r"plugins' included\): `(.*?)`", text, re.S).group(1)
+    assert [name.strip() for name in listed.replace("\n", " ").split(",")] == sorted(resumable_changes(ganzoo.get_zoo()))
