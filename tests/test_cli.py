@@ -398,3 +398,47 @@ def test_resuming_a_run_that_has_no_checkpoint_yet_points_to_overwrite(capsys, s
     code, _, err = run_cli(capsys, "run", "gan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK,
                            "--overwrite")
     assert code == 0, err
+
+
+def test_list_shows_the_training_steps_registries_with_their_options(capsys):
+    code, out, _ = run_cli(capsys, "list", "objectives")
+    assert code == 0 and "adversarial" in out and "options" in out
+    code, out, _ = run_cli(capsys, "list", "regularizers")
+    assert code == 0 and "gradient-penalty" in out and "weight=10.0" in out
+    code, out, _ = run_cli(capsys, "list", "augmentations")
+    assert code == 0 and "augmentations (" in out
+    code, out, _ = run_cli(capsys, "list", "optimizers")
+    assert code == 0 and "adam" in out and "rmsprop" in out
+    code, out, _ = run_cli(capsys, "list", "options")
+    assert code == 0
+    line = next(line for line in out.splitlines() if "ema_decay" in line)
+    assert "float" in line and "0.999" in line and "core.ema" in line
+
+
+def test_listing_optimizers_and_options_imports_nothing_heavy():
+    # Their entries are lazy or plain objects: listing them must not import torch.
+    code = ("import sys; from ganzoo.cli import main\n"
+            "for kind in ('optimizers', 'options', 'losses'):\n"
+            "    try:\n        main(['list', kind])\n    except SystemExit as e:\n        assert e.code == 0\n"
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_list_models_with_one_exact_name_shows_its_recipe_and_presets(capsys):
+    code, out, _ = run_cli(capsys, "list", "models", "gan")
+    assert code == 0
+    settings = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines()
+                if line.count("│") >= 4 and line.split("│")[1].strip()}
+    assert settings["epochs"] == "20" and settings["batch_size"] == "64" and settings["lr"] == "0.0002"
+    assert settings["betas"] == "0.5, 0.999" and settings["d_steps"] == "1" and settings["z_dim"] == "100"
+    assert settings["ema"] == "on" and settings["ema_decay"] == "0.999"
+    assert "activation='leaky_relu'" in out and "dropout=0.0" in out  # generator_kwargs, discriminator_kwargs
+    for change in ("batch_size: 64 -> 96", "lr: 0.0002 -> 0.0003", "betas: 0.5, 0.999 -> 0.9, 0.999",
+                   "ema: on -> off", "generator_kwargs.batch_norm: True -> False"):
+        assert change in out, change  # what the `reference` preset changes
+
+    # a pattern lists, without the detail view
+    code, out, _ = run_cli(capsys, "list", "models", "*gan")
+    assert code == 0 and "cgan" in out and "the settings of" not in out and "->" not in out

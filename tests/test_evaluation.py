@@ -514,6 +514,72 @@ def test_report_html_without_a_training_log_says_which_file_is_missing(both_repo
     assert "No sample grid" in page
 
 
+def _curves_caption(page):
+    import html
+    import re
+
+    return html.unescape(re.search(r'<img class="curves".*?<figcaption>(.*?)</figcaption>', page, re.S).group(1))
+
+
+def test_report_curves_of_a_hinge_run_show_and_explain_its_raw_outputs(both_report, synthetic_root, tmp_path):
+    """The second panel and its caption come from the run's metric_specs.json: a hinge run logs
+    D's raw outputs (score_real, score_fake), not probabilities."""
+    pytest.importorskip("matplotlib")
+    import dataclasses
+
+    from ganzoo.evaluation.html import curve_panels, html_report
+    from ganzoo.evaluation.report import markdown
+    from ganzoo.evaluation.training_log import load_training_log
+    from ganzoo.losses import SCORE_FAKE, SCORE_REAL
+
+    result = ganzoo.train("gan", "mnist", loss="hinge", epochs=1, limit_batches=4, device="cpu",
+                          data_root=str(synthetic_root), out=tmp_path / "hinge")
+    run = dataclasses.replace(both_report.runs[0], run=str(result.run_dir),
+                              checkpoint=str(result.run_dir / "checkpoints" / "epoch-0001.pt"))
+    report = dataclasses.replace(both_report, runs=[run])
+    page = html_report(report)
+    assert [image for image, _ in _decoded_images(page)] == ["curves"]
+    caption = _curves_caption(page)
+    assert SCORE_REAL.meaning in caption and SCORE_FAKE.meaning in caption and "raw output" in caption
+    assert "D(x) (score_real)" in caption and "higher is better" in caption  # score_fake's direction
+    assert "probability" not in caption
+    log = load_training_log(result.run_dir)
+    assert log.declared and [m.name for m in log.others] == ["score_real", "score_fake"]
+    assert [(label, [key for key, _, _ in series]) for label, series in curve_panels(log)] == [
+        ("loss", ["loss_d", "loss_g"]), ("D output (raw, no sigmoid)", ["score_real", "score_fake"])]
+    text = markdown(report)  # report.md says the same in words, with the evaluated epoch's means
+    assert f"training log `{result.run_dir / 'metrics.jsonl'}`" in text and "mean over epoch 1" in text
+    assert "D(x) (`score_real`) = " in text and SCORE_REAL.meaning in text
+
+
+def test_report_curves_of_a_run_without_metric_specs_keep_the_probability_panel(both_report, tiny_runs, tmp_path):
+    pytest.importorskip("matplotlib")
+    import dataclasses
+    import shutil
+
+    from ganzoo.evaluation.html import curve_panels, html_report
+    from ganzoo.evaluation.training_log import load_training_log
+    from ganzoo.losses import D_REAL
+
+    # a cross-entropy run that declares its columns: D(x), D(G(z)) as probabilities, explained
+    run = both_report.runs[0]
+    page = html_report(dataclasses.replace(both_report, runs=[run]))
+    assert D_REAL.meaning in _curves_caption(page) and "0.5 is where D can no longer tell" in _curves_caption(page)
+    assert curve_panels(load_training_log(tiny_runs["gan"]))[1][0] == "D output (probability)"
+
+    # an older run, without metric_specs.json: the columns of that version, as before
+    old = tmp_path / "old-run"
+    (old / "checkpoints").mkdir(parents=True)
+    shutil.copy(tiny_runs["gan"] / "metrics.jsonl", old / "metrics.jsonl")
+    log = load_training_log(old)
+    assert not log.declared and [m.name for m in log.metrics] == ["loss_d", "loss_g", "d_real", "d_fake"]
+    assert curve_panels(log)[1] == ("D output (probability)", [("d_real", "D(x)", "tab:green"), ("d_fake", "D(G(z))", "tab:red")])
+    page = html_report(dataclasses.replace(both_report, runs=[dataclasses.replace(
+        run, checkpoint=str(old / "checkpoints" / "epoch-0001.pt"))]))
+    caption = _curves_caption(page)
+    assert caption.startswith("Losses and D(x) / D(G(z)) from ") and "0.5 is where D can no longer tell" in caption
+
+
 # --- which extractor, and why: a dataset with no extractor of its own -----------------
 
 

@@ -7,8 +7,9 @@ forbids the page to load anything at all (``default-src 'none'``): if something 
 ever referenced from outside, the browser would refuse it instead of quietly fetching it.
 
 The page holds, for each run, the sample grid (drawn by the caller, who has the
-generator), the training curves from the run's ``metrics.jsonl`` (matplotlib, optional:
-without it the page says how to get them) and the metrics table with the same rows and
+generator), the training curves from the run's ``metrics.jsonl``, with what each column
+means from its ``metric_specs.json`` (:mod:`ganzoo.evaluation.training_log`; matplotlib,
+optional: without it the page says how to get them) and the metrics table with the same rows and
 explanations as ``report.md`` (:mod:`ganzoo.evaluation.table` is their one source).
 Every string that goes into the page passes through :func:`html.escape`: run paths,
 model and plugin names and reasons come from users and plugins.
@@ -18,14 +19,20 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import math
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from ganzoo.errors import describe_os_error
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
 from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_details, run_title
+from ganzoo.evaluation.training_log import (
+    TrainingLog,
+    load_training_log,
+    read_training_log,  # noqa: F401 (was defined here)
+    run_directory,
+)
+from ganzoo.rundir import METRIC_SPECS_FILE, METRICS_FILE
 
 CURVES_NEED_MATPLOTLIB = "Training curves need matplotlib: pip install 'ganzoo[report]'."
 
@@ -46,6 +53,7 @@ figure { margin: 12px 0; }
 img { max-width: 100%; height: auto; display: block; }
 img.grid { width: 100%; max-width: 480px; image-rendering: pixelated; }
 .note { font-style: italic; }
+ul.logged { margin: 4px 0 0 0; padding-left: 20px; }
 """
 
 # Marks <html data-images-decoded="k/n"> once the page has loaded: a browser test (or a
@@ -66,27 +74,6 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def run_directory(run: RunEvaluation) -> Path:
-    """The run directory a result's checkpoint belongs to (``RUN/checkpoints/x.pt`` -> ``RUN``)."""
-    checkpoint = Path(run.checkpoint)
-    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
-
-
-def read_training_log(path: Path) -> list[dict[str, float]]:
-    """The records of a ``metrics.jsonl``; unreadable lines (the torn last line of an
-    interrupted run) are skipped rather than losing the whole curve."""
-    records = []
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("step"), (int, float)):
-                records.append(record)
-    return records
-
-
 def _smooth(values: list[float], window: int) -> list[float]:
     """Trailing moving average (the raw per-iteration losses are too noisy to read)."""
     out, total, queue = [], 0.0, []
@@ -99,8 +86,35 @@ def _smooth(values: list[float], window: int) -> list[float]:
     return out
 
 
-def curves_png(records: list[dict[str, float]], *, epoch: int | None = None) -> bytes:
-    """Losses and D(x) / D(G(z)) against epochs, as PNG bytes.
+# Colours of the second panel's curves, in the order the run declared them.
+PROBABILITY_AXIS = "D output (probability)"
+_COLORS = ("tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+
+
+def curve_panels(log: TrainingLog) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """What :func:`curves_png` draws: ``(y-axis label, [(column, legend label, colour)])`` per
+    panel. The losses on top; below, the other columns the run declared, or D(x) / D(G(z))
+    as probabilities for a run without ``metric_specs.json``."""
+    losses = [(m.name, "loss D" if m.name == "loss_d" else "loss G", "tab:blue" if m.name == "loss_d" else "tab:orange")
+              for m in log.losses]
+    panels = [("loss", losses)]
+    others = log.others
+    if not others:
+        return panels
+    if log.probabilities_only:
+        panels.append((PROBABILITY_AXIS, [(m.name, m.label, "tab:green" if m.name == "d_real" else "tab:red")
+                                                   for m in others]))
+        return panels
+    series = [(m.name, m.label if m.label == m.name else f"{m.label} ({m.name})", _COLORS[i % len(_COLORS)])
+              for i, m in enumerate(others)]
+    labels = ", ".join(dict.fromkeys(m.label for m in others))
+    ylabel = "D output (raw, no sigmoid)" if log.raw_scores_only else labels if len(labels) <= 32 else "logged metrics"
+    panels.append((ylabel, series))
+    return panels
+
+
+def curves_png(log: TrainingLog, *, epoch: int | None = None) -> bytes:
+    """The panels of :func:`curve_panels` against epochs, as PNG bytes.
 
     Uses matplotlib's object API with the Agg canvas directly (no pyplot): nothing global
     is switched, no window can open, and it works on a machine without a display. Raises
@@ -109,23 +123,19 @@ def curves_png(records: list[dict[str, float]], *, epoch: int | None = None) -> 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    records = log.records
     steps = [float(r["step"]) for r in records]
     last_epoch = max(int(r.get("epoch", 1)) for r in records)
     per_epoch = max(steps) / last_epoch if last_epoch else max(steps)
-    x = [s / per_epoch for s in steps]
     window = max(1, len(records) // 100)
 
+    panels = curve_panels(log)
     figure = Figure(figsize=(6.4, 5.2), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
-    losses, outputs = figure.subplots(2, 1, sharex=True)
-    panels = [
-        (losses, [("loss_d", "loss D", "tab:blue"), ("loss_g", "loss G", "tab:orange")], "loss"),
-        (outputs, [("d_real", "D(x)", "tab:green"), ("d_fake", "D(G(z))", "tab:red")], "D output (probability)"),
-    ]
-    for axes, series, ylabel in panels:
+    axes_list = list(figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0])
+    for axes, (ylabel, series) in zip(axes_list, panels):
         for key, label, color in series:
-            points = [(xi, float(r[key])) for xi, r in zip(x, records) if isinstance(r.get(key), (int, float))
-                      and math.isfinite(float(r[key]))]
+            points = [(float(r["step"]) / per_epoch, value) for r, value in log.values(key)]
             if not points:
                 continue
             xs, ys = zip(*points)
@@ -137,32 +147,47 @@ def curves_png(records: list[dict[str, float]], *, epoch: int | None = None) -> 
         axes.legend(loc="upper right", fontsize="small")
         if epoch is not None and epoch < last_epoch:
             axes.axvline(epoch, color="black", linestyle="--", linewidth=1)
-    outputs.axhline(0.5, color="gray", linestyle=":", linewidth=1)
-    outputs.set_ylim(-0.02, 1.02)
-    outputs.set_xlabel("epoch")
-    losses.set_title("training log (metrics.jsonl)" + (f"; dashed: evaluated epoch {epoch}"
-                                                        if epoch is not None and epoch < last_epoch else ""),
-                     fontsize="medium")
+        if ylabel == PROBABILITY_AXIS:
+            axes.axhline(0.5, color="gray", linestyle=":", linewidth=1)
+            axes.set_ylim(-0.02, 1.02)
+    axes_list[-1].set_xlabel("epoch")
+    axes_list[0].set_title("training log (metrics.jsonl)" + (f"; dashed: evaluated epoch {epoch}"
+                                                             if epoch is not None and epoch < last_epoch else ""),
+                           fontsize="medium")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
+def _curves_caption(log: TrainingLog) -> str:
+    drawing = "faint per logged iteration, bold a moving average (its window in the legend)"
+    if not log.declared:  # a run from before metric_specs.json: D(x) and D(G(z)) were probabilities
+        return (f"Losses and D(x) / D(G(z)) from {escape(str(log.path))}: {drawing}. D(x) is D's output on real images, "
+                "D(G(z)) on generated ones; 0.5 is where D can no longer tell them apart.")
+    below = " and, below, the other columns the run declared" if log.others else ""
+    half = (" On the probability axis, 0.5 is where D can no longer tell real and generated images apart."
+            if log.probabilities_only else "")
+    items = "".join(f"<li>{escape(m.describe())}</li>" for m in log.metrics)
+    return (f"Losses{below} from {escape(str(log.path))} (meanings from the run's {escape(METRIC_SPECS_FILE)}): "
+            f"{drawing}.{half}<ul class=\"logged\">{items}</ul>")
+
+
 def _curves_html(run: RunEvaluation) -> str:
-    log = run_directory(run) / "metrics.jsonl"
-    if not log.is_file():
-        return f'<p class="note">No training curves: {escape(str(log))} does not exist.</p>'
-    records = read_training_log(log)
-    if not records:
-        return f'<p class="note">No training curves: {escape(str(log))} holds no records.</p>'
+    path = run_directory(run) / METRICS_FILE
+    if not path.is_file():
+        return f'<p class="note">No training curves: {escape(str(path))} does not exist.</p>'
     try:
-        png = curves_png(records, epoch=run.epoch)
+        log = load_training_log(run_directory(run))
+    except OSError as error:  # unreadable: the metrics computed so far must not be lost over a curve
+        return f'<p class="note">No training curves: {escape(str(path))} cannot be read ({escape(describe_os_error(error))}).</p>'
+    if not log.records:
+        return f'<p class="note">No training curves: {escape(str(path))} holds no records.</p>'
+    try:
+        png = curves_png(log, epoch=run.epoch)
     except ImportError:
         return f'<p class="note">{escape(CURVES_NEED_MATPLOTLIB)}</p>'
     return (f'<figure><img class="curves" alt="{escape(f"training curves of {run.run}")}" src="{escape(data_uri(png))}">'
-            f"<figcaption>Losses and D(x) / D(G(z)) from {escape(str(log))}: faint per logged iteration, "
-            "bold a moving average (its window in the legend). D(x) is D's output on real images, D(G(z)) on generated ones; 0.5 is where "
-            "D can no longer tell them apart.</figcaption></figure>")
+            f"<figcaption>{_curves_caption(log)}</figcaption></figure>")
 
 
 def _grid_html(run: RunEvaluation, png: bytes | None, seed: int) -> str:

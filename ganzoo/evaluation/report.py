@@ -1,6 +1,7 @@
 """What ``ganzoo eval`` shows and writes: a rich table, ``metrics.json``, ``report.md`` and
 ``report.html`` (built by :mod:`ganzoo.evaluation.html`); all of them show the rows and
-texts of :mod:`ganzoo.evaluation.table`.
+texts of :mod:`ganzoo.evaluation.table`. ``report.md`` and ``report.html`` also say what each
+column of a run's training log means (:mod:`ganzoo.evaluation.training_log`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from pathlib import Path
 from rich.table import Table
 
 from ganzoo.checkpoint import atomic_write_bytes
-from ganzoo.errors import ConfigError
+from ganzoo.errors import ConfigError, describe_os_error
 from ganzoo.evaluation.html import html_report
-from ganzoo.evaluation.results import EvalReport
+from ganzoo.evaluation.results import EvalReport, RunEvaluation
 from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_title
+from ganzoo.evaluation.training_log import load_training_log, run_directory
+from ganzoo.rundir import METRIC_SPECS_FILE, METRICS_FILE
 
 
 def rich_table(report: EvalReport) -> Table:
@@ -53,11 +56,36 @@ def markdown(report: EvalReport) -> str:
                      + (f"; classifier `{run.classifier}` (sha256 `{run.classifier_sha256}`)" if run.classifier else ""))
         for metric, reason in run.not_computed.items():
             lines.append(f"  - {metric}: not computed, {reason}")
+        lines += _training_log_lines(run)
     lines += ["", "## What the metrics mean", ""]
     for label, better, meaning in meanings(report):
         lines.append(f"- **{label}** ({better} is better): {meaning}")
     lines += ["", COMPARABILITY, ""]
     return "\n".join(lines)
+
+
+def _training_log_lines(run: RunEvaluation) -> list[str]:
+    """What ``report.html``'s curves show, in words: each column of the run's training log,
+    its mean over the evaluated epoch, and what it means (from ``metric_specs.json``)."""
+    run_dir = run_directory(run)
+    path = run_dir / METRICS_FILE
+    if not path.is_file():
+        return [f"  - training log: `{path}` does not exist"]
+    try:
+        log = load_training_log(run_dir)
+    except OSError as error:
+        return [f"  - training log: `{path}` cannot be read ({describe_os_error(error)})"]
+    if not log.records:
+        return [f"  - training log: `{path}` holds no records"]
+    source = (f"meanings from the run's {METRIC_SPECS_FILE}" if log.declared
+              else f"a run without {METRIC_SPECS_FILE}: the columns of ganzoo before 0.2")
+    lines = [f"  - training log `{path}` ({source}), mean over epoch {run.epoch}:"]
+    for metric in log.metrics:
+        mean = log.epoch_mean(metric.name, run.epoch)
+        name = metric.name if metric.label == metric.name else f"{metric.label} (`{metric.name}`)"
+        value = "n/a" if mean is None else f"{mean:.4g}"
+        lines.append(f"    - {name} = {value}: {metric.meaning}; {metric.better}")
+    return lines
 
 
 def write_report(
