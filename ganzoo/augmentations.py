@@ -19,18 +19,27 @@ import torch
 
 
 class Augmentation:
-    """Interface of an augmentation: subclass it (a dataclass whose fields are its
-    options) and register it with ``register_augmentations``."""
+    """Interface of an augmentation: a differentiable transform of every image D sees.
+    Subclass it (a dataclass whose fields are its options) and register it with
+    ``register_augmentations``.
+
+    Attributes:
+        name: a name for messages and code that reads it; what ``--augment`` chooses is the
+            name given to ``register``, which is what counts.
+    """
 
     name: ClassVar[str] = ""
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """``images`` ``(N, C, H, W)`` in ``[-1, 1]``, transformed differentiably; random
-        parameters drawn per sample from ``generator``."""
+        """``images`` ``(N, C, H, W)`` in ``[-1, 1]``, transformed differentiably (G's
+        gradients flow through it), same shape; random parameters drawn per sample from
+        ``generator``, the run's seeded stream on the training device (pass it, and
+        ``device=images.device``, to ``torch.rand`` and friends)."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
-        """State that changes during training (an adaptive probability, say)."""
+        """State that changes during training (an adaptive probability, say), as tensors
+        and plain Python values, saved in every checkpoint."""
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -27,13 +27,27 @@ from torch import nn
 
 
 class Conditioning:
-    """Interface of a conditioning strategy. ``num_classes`` is ``None`` for unconditional
-    training; strategies with ``requires_labels = True`` refuse that before training starts."""
+    """Interface of a conditioning strategy: how labels reach G and D (see the module).
+    Subclass it and register it with ``register_conditioning``; it is built once per run
+    (``--conditioning NAME``), before G and D.
+
+    Attributes:
+        name: a name for messages and code that reads it; what ``--conditioning`` chooses is
+            the name given to ``register``, which is what counts.
+        requires_labels: whether the strategy needs labelled data; if ``True``, G and D take
+            labels and a dataset without classes is refused before training. If ``False``,
+            the run is unconditional (labels are not passed to G, D or the objective).
+        num_classes: the dataset's number of classes (``None`` if it has none).
+        embedding_dim: the width of a label embedding, for strategies that have one
+            (``None``: the strategy's default).
+    """
 
     name: ClassVar[str] = ""
     requires_labels: ClassVar[bool] = False
 
     def __init__(self, num_classes: int | None = None, embedding_dim: int | None = None) -> None:
+        """Built by the engine as ``Strategy(num_classes=...)`` with the dataset's number of
+        classes; a subclass that overrides it accepts that keyword."""
         self.num_classes = num_classes
         self.embedding_dim = embedding_dim
 

@@ -30,28 +30,34 @@ SCORE_FAKE = MetricSpec("score_fake", "D(G(z))", "D's mean raw output on generat
 
 class GANLoss:
     """Interface of an adversarial loss. Subclass it and register it with
-    ``register_losses`` to add one (hinge, least squares, Wasserstein...).
-
-    ``default_d_steps`` lets a loss ask for more discriminator steps per generator step
-    (WGAN-GP's critic wants 5); a recipe or ``--d-steps`` still overrides it.
-    ``needs_per_sample_discriminator`` refuses, before training, a D that mixes samples.
-    ``probabilistic`` says whether sigmoid(logit) is D's probability of "real" (the
-    cross-entropy losses); if not, the log shows D's raw outputs instead
-    (:meth:`metric_specs`, :meth:`output_metrics`).
+    ``register_losses`` to add one (hinge, least squares, Wasserstein...); it is built
+    without arguments, once per run (``--loss NAME``).
 
     The default objective (``adversarial``) calls the loss; an objective of a plugin may
-    use it too, or ignore it.
+    use it too (``step.loss``), or ignore it.
+
+    Attributes:
+        name: a name for messages and code that reads it; what ``--loss`` chooses is the
+            name given to ``register``, which is what counts.
+        default_d_steps: discriminator updates per iteration that the loss asks for
+            (WGAN-GP's critic wants 5); a recipe or ``--d-steps`` still overrides it.
+        needs_per_sample_discriminator: ``True`` for losses whose terms are per-sample
+            properties of D (a gradient penalty): a D with BatchNorm, whose output for one
+            sample depends on the others, is refused before training.
+        probabilistic: whether ``sigmoid(logit)`` is D's probability of "real" (the
+            cross-entropy losses); if not, the log shows D's raw outputs instead
+            (:meth:`metric_specs`, :meth:`output_metrics`).
     """
 
     name: ClassVar[str] = ""
     default_d_steps: ClassVar[int | None] = None
-    #: True for losses whose terms are per-sample properties of D (a gradient penalty):
-    #: a D with BatchNorm, whose output for one sample depends on the others, is refused.
     needs_per_sample_discriminator: ClassVar[bool] = False
     probabilistic: ClassVar[bool] = True
 
     def metric_specs(self) -> tuple[MetricSpec, ...]:
-        """What :meth:`output_metrics` returns."""
+        """What :meth:`output_metrics` returns, declared (the ``adversarial`` objective logs
+        it): ``D(x)`` and ``D(G(z))`` as probabilities, or as raw scores if not
+        :attr:`probabilistic`."""
         return (D_REAL, D_FAKE) if self.probabilistic else (SCORE_REAL, SCORE_FAKE)
 
     def output_metrics(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -76,10 +82,13 @@ class GANLoss:
         real_labels: torch.Tensor | None,
         fake_labels: torch.Tensor | None,
     ) -> torch.Tensor | None:
-        """An extra term added to D's loss (a gradient penalty, say), or ``None``.
+        """An extra term added to D's loss (a gradient penalty, say), or ``None``: called by
+        the ``adversarial`` objective once per discriminator update, in full precision,
+        with the real and the generated batch (and their labels, ``None`` for
+        unconditional models), after ``discriminator_loss``.
 
-        Called once per discriminator step with the real and the generated batch (and
-        their labels, ``None`` for unconditional models), after ``discriminator_loss``."""
+        ``discriminator`` is D without augmentation. A penalty that works with any loss is
+        better written as a :class:`ganzoo.Regularizer` (``--regularizer``)."""
         return None
 
 

@@ -17,11 +17,17 @@ from ganzoo.conditioning import Conditioning
 
 @dataclass(frozen=True)
 class ArchitectureSpec:
-    """What an architecture's builder is told about the data it works on.
+    """What an architecture's builder, ``build(spec, **kwargs)``, is told about the data it
+    works on. Raise ``ValueError`` for data the architecture cannot take: the run is
+    refused with the message.
 
-    For a generator body, ``in_features`` is the width of its input (noise plus what the
-    conditioning strategy appends) and ``image_shape`` the ``(C, H, W)`` it must produce.
-    For a discriminator body, ``in_shape`` is the shape of its input (without the batch).
+    Attributes:
+        image_shape: the training images' ``(C, H, W)``: what a generator body produces.
+        in_features: for a generator body, the width of its input (noise plus what the
+            conditioning strategy appends); 0 for a discriminator body.
+        in_shape: for a discriminator body, the shape of its input without the batch
+            (``(C*H*W + extra,)`` for ``"flat"`` bodies, ``(C', H, W)`` for ``"image"``
+            ones); ``()`` for a generator body.
     """
 
     image_shape: tuple[int, int, int]

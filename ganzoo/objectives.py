@@ -35,12 +35,25 @@ CLASS_ACCURACY_FAKE = MetricSpec(
 
 @dataclass
 class ObjectiveSetup:
-    """What an objective is told once, before training: the models and the data's shape.
+    """What an objective is told once, before training (:meth:`Objective.setup`): the models,
+    the data's shape, and a way to add trainable modules.
 
-    ``generator`` and ``discriminator`` are the run's G and D (``nn.Module``; D has
-    ``features``, ``heads`` and ``classifies``). ``z_dim`` is the width of G's noise input.
-    Modules the objective adds with :meth:`add_module` are trained, checkpointed and moved
-    to the device by the engine.
+    Modules the objective adds with :meth:`add_module` are moved to the device, trained by
+    D's or G's optimizer, saved in checkpoints and restored on ``--resume`` by the engine.
+
+    Attributes:
+        generator: the run's G, an ``nn.Module`` called as ``G(z, labels)``.
+        discriminator: the run's D *without* augmentation (``D(x, y)`` gives logits ``(N,)``;
+            it has ``features``, ``heads`` and ``classifies``, as :class:`Step` describes).
+        loss: the run's :class:`ganzoo.GANLoss` instance (``--loss``).
+        conditioning: the run's :class:`ganzoo.Conditioning` instance (``--conditioning``).
+        num_classes: the number of classes when G and D take labels, else ``None``.
+        image_shape: the training images' ``(C, H, W)``.
+        z_dim: the width of G's noise input.
+        batch_size: the run's batch size on this process.
+        device: the training device.
+        modules: what :meth:`add_module` added, ``name -> (module, network)``; the engine
+            reads it after :meth:`Objective.setup` (add modules with :meth:`add_module`).
     """
 
     generator: nn.Module
@@ -68,8 +81,8 @@ class ObjectiveSetup:
 
 
 class Objective:
-    """Interface of an objective. Subclass it (as a dataclass, if it has options) and
-    register it with ``register_objectives``.
+    """Interface of an objective: what one D update and one G update compute. Subclass it (a
+    dataclass whose fields are its options) and register it with ``register_objectives``.
 
     The engine calls, per run: :meth:`setup` once, then per iteration ``d_steps`` times
     :meth:`discriminator_step` (each followed by D's optimizer step) and ``g_steps`` times
@@ -78,27 +91,40 @@ class Objective:
     :meth:`metric_specs` declares, as 0-d tensors (left on the device: the engine copies
     them to the host every ``log_every`` iterations). An objective keeps per-run state on
     ``self``: one instance serves one run, and :meth:`state_dict` goes into checkpoints.
+
+    Attributes:
+        name: a name for messages and code that reads it; what ``--objective`` chooses is
+            the name given to ``register``, which is what counts.
     """
 
     name: ClassVar[str] = ""
 
     def setup(self, setup: ObjectiveSetup) -> None:
-        """Called once before training: keep what the steps need, add trainable modules."""
+        """Called once before training, after G, D, the loss and the regularizers are built and
+        before the optimizers are: keep what the steps need on ``self`` and add trainable
+        modules with :meth:`ObjectiveSetup.add_module`."""
 
     def metric_specs(self) -> tuple[MetricSpec, ...]:
-        """What the steps return besides the loss (called after :meth:`setup`)."""
+        """The metrics the two steps return besides the loss, as :class:`ganzoo.MetricSpec`
+        (called once, after :meth:`setup`). Include the loss's ``metric_specs()`` if the
+        steps return what the loss's ``output_metrics`` computes."""
         return ()
 
     def discriminator_step(self, step: Step) -> StepOutput:
-        """D's loss for one update, and metrics."""
+        """D's loss for one update (``step.network == "discriminator"``), and metrics. G's
+        samples drawn here (``step.generate()``) carry no gradients."""
         raise NotImplementedError
 
     def generator_step(self, step: Step) -> StepOutput:
-        """G's loss for one update, and metrics."""
+        """G's loss for one update (``step.network == "generator"``), and metrics. D (and the
+        modules added for D's optimizer) take no gradients here, but pass them through to
+        G; ``step.real`` is the real batch of the iteration's last D update."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
-        """State other than the modules added in :meth:`setup` (those are saved anyway)."""
+        """State kept on ``self`` that changes during training (tensors and plain Python
+        values: checkpoints load with ``weights_only=True``), saved in every checkpoint.
+        The modules added in :meth:`setup` are saved anyway."""
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -28,15 +28,22 @@ OPTION_TYPES = (bool, int, float, str)
 
 @dataclass(frozen=True)
 class Option:
-    """A run option declared by a plugin.
+    """A run option declared by a plugin (``register_options``): a ``--flag`` of ``ganzoo
+    run``, a keyword of ``ganzoo.train``, ``run.options[NAME]`` in lifecycle hooks.
 
-    ``type`` is ``bool``, ``int``, ``float`` or ``str``. ``check`` (optional) returns whether a
-    value is allowed, and ``allowed`` says in words what is (``"in (0, 1)"``: it ends the
-    error message); a check may instead raise ``ValueError`` with the whole reason
-    (``"needs the tensorboard package"``), shown after the option's flag.
-    ``choices`` restricts a ``str`` option to a list. ``resumable`` options may differ
-    between a run and its ``--resume`` because they do not change what is learned
-    (logging, profiling); the others must match the saved run.
+    Attributes:
+        type: ``bool``, ``int``, ``float`` or ``str``; a ``bool`` option is a pair of flags
+            ``--NAME/--no-NAME``.
+        default: the value when neither the user nor the recipe sets one.
+        help: one sentence for ``ganzoo run --help``.
+        check: returns whether a (converted) value is allowed; it may instead raise
+            ``ValueError`` with the whole reason (``"needs the tensorboard package"``), shown
+            after the option's flag.
+        allowed: says in words what ``check`` allows (``"in (0, 1)"``): it ends the error message.
+        choices: the values a ``str`` option may take (empty: any).
+        resumable: ``True`` if the value may differ between a run and its ``--resume``
+            because it does not change what is learned (logging, profiling); the others
+            must match the saved run.
     """
 
     type: type

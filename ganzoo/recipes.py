@@ -13,13 +13,27 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ModelRecipe:
-    """A named bundle of G, D, loss, conditioning and default hyperparameters.
+    """A named bundle of G, D, loss, conditioning and default hyperparameters, registered
+    with ``register_models`` and trained by ``ganzoo run NAME``.
 
-    ``hyperparameters`` may set any :class:`ganzoo.config.TrainConfig` field
-    (``epochs``, ``batch_size``, ``lr``, ``betas``, ``d_steps``, ``g_steps``, ``z_dim``...).
-    Each preset is a dictionary of the same kind, applied on top of the defaults by
-    ``--preset NAME``; ``generator_kwargs`` / ``discriminator_kwargs`` in a preset are
-    merged into the recipe's.
+    Attributes:
+        name: the model's name; register the recipe under it (``register(r.name, r)``).
+        generator: the name of a generator architecture (``register_generators``).
+        discriminator: the name of a discriminator architecture (``register_discriminators``).
+        loss: the name of a loss (``register_losses``), the default of ``--loss``.
+        conditioning: the name of a conditioning strategy (``register_conditioning``).
+        hyperparameters: defaults for any option a user may set: a
+            :class:`ganzoo.TrainConfig` field (``epochs``, ``batch_size``, ``lr``, ``betas``,
+            ``d_steps``, ``objective``, ``regularizers``, ``augment``, ``optimizer``...) or a
+            plugin option (``ema``).
+        generator_kwargs: keyword arguments of the generator's builder.
+        discriminator_kwargs: keyword arguments of the discriminator's builder.
+        presets: name -> a dictionary like ``hyperparameters``, applied on top of them by
+            ``--preset NAME``; its ``generator_kwargs`` / ``discriminator_kwargs`` are merged
+            into the recipe's.
+        description: one line about the model; ``ganzoo list`` shows the ``description``
+            given to ``register``, so pass this one there.
+        reference: the paper or script the recipe follows, for readers of the code.
     """
 
     name: str

@@ -24,24 +24,34 @@ from ganzoo.step import MetricSpec, Step
 
 
 class Regularizer:
-    """Interface of a regularizer: subclass it (a dataclass whose fields are its options)
-    and register it with ``register_regularizers``."""
+    """Interface of a regularizer: a term added to D's (or G's) loss in every update of that
+    network. Subclass it (a dataclass whose fields are its options) and register it with
+    ``register_regularizers``.
+
+    Attributes:
+        name: a name for messages and code that reads it; what ``--regularizer`` chooses is
+            the name given to ``register``, which is also the term's name in the log.
+        network: whose loss the term joins: ``"discriminator"`` (the usual case) or ``"generator"``.
+        meaning: what the logged term means, in one sentence, for report.html.
+        needs_per_sample_discriminator: ``True`` for per-sample properties of D (gradient
+            penalties): a D whose BatchNorm mixes the samples of a batch is then refused
+            before training.
+    """
 
     name: ClassVar[str] = ""
-    #: whose loss the term joins: ``"discriminator"`` (the usual case) or ``"generator"``
     network: ClassVar[str] = "discriminator"
-    #: what the logged term means, for report.html
     meaning: ClassVar[str] = ""
-    #: True for per-sample properties of D (gradient penalties): a D whose BatchNorm mixes
-    #: the samples of a batch is then refused before training
     needs_per_sample_discriminator: ClassVar[bool] = False
 
     def __call__(self, step: Step) -> torch.Tensor:
-        """The (weighted) scalar term to add to ``network``'s loss in this update."""
+        """The scalar term, already weighted, to add to ``network``'s loss in this update
+        (``step.network == network``). Called after the objective's step, in full
+        precision; the engine logs it (detached) under the regularizer's name."""
         raise NotImplementedError
 
     def metric_spec(self, name: str) -> MetricSpec:
-        """How the term is logged (``name`` is the name it was chosen by)."""
+        """How the term is logged (``name`` is the name it was chosen by): by default its
+        name, with :attr:`meaning` as the meaning."""
         return MetricSpec(name, name, self.meaning or f"the {name} term added to {self.network[0].upper()}'s loss", "neither")
 
     def after_update(self, module: nn.Module) -> None:
@@ -49,6 +59,8 @@ class Regularizer:
         for constraints such as WGAN's weight clipping. Runs without gradients."""
 
     def state_dict(self) -> dict[str, Any]:
+        """State kept on ``self`` that changes during training (a moving average, say), as
+        tensors and plain Python values, saved in every checkpoint."""
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

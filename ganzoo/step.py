@@ -23,9 +23,18 @@ DIRECTIONS = ("higher", "lower", "neither")
 @dataclass(frozen=True)
 class MetricSpec:
     """A quantity logged every iteration, declared by the objective, loss or regularizer that
-    computes it. ``label`` is what the progress line shows (``D(x)``), ``meaning`` is said in
-    report.html, ``direction`` says which way is better for the *model* (``"higher"``,
-    ``"lower"``, or ``"neither"`` for diagnostics such as D's outputs)."""
+    computes it. It shows in the progress line, in ``metrics.jsonl``, in TensorBoard
+    (``--tensorboard``) and in report.html; the specs of a run are written beside its log
+    (``metric_specs.json``).
+
+    Attributes:
+        name: the key in the dicts the steps return, in ``metrics.jsonl`` and in
+            TensorBoard (``train/NAME``); unique within a run (a clash is refused before training).
+        label: the short label of the progress line (``D(x)``).
+        meaning: one sentence saying what it measures, shown in report.html.
+        direction: which way is better for the *model*: ``"higher"``, ``"lower"``, or
+            ``"neither"`` for diagnostics such as D's outputs.
+    """
 
     name: str
     label: str
@@ -41,23 +50,43 @@ class MetricSpec:
 
 
 class StepOutput(NamedTuple):
-    """What an objective returns for one update: the scalar loss to *minimise* and named
-    0-d tensors to log (each declared in the objective's ``metric_specs()``)."""
+    """What an objective's :meth:`~ganzoo.Objective.discriminator_step` and
+    :meth:`~ganzoo.Objective.generator_step` return for one update.
+
+    Attributes:
+        loss: the scalar (0-d tensor, with gradients) that this update *minimises*; the
+            engine adds the regularizers' terms, backpropagates and steps the optimizer.
+        metrics: name -> 0-d tensor to log, detached (``.detach()``) and left on the device;
+            the names are those of the objective's ``metric_specs()``: the two steps together
+            return each declared name once per iteration (``{}`` if a step logs nothing).
+    """
 
     loss: torch.Tensor
     metrics: dict[str, torch.Tensor]
 
 
 class DiscriminatorOutput(NamedTuple):
-    """D's answer for a batch: one logit (raw output) per sample, and class logits
-    ``(N, classes)`` when D's head also classifies (ACGAN), else ``None``."""
+    """D's answer for a batch, from :meth:`Step.discriminate` and :meth:`Step.discriminate_pair`.
+
+    Attributes:
+        logits: D's raw output (no sigmoid), one per sample: shape ``(N,)``.
+        classes: class logits ``(N, num_classes)`` when D's head also classifies (ACGAN),
+            else ``None``.
+    """
 
     logits: torch.Tensor
     classes: torch.Tensor | None
 
 
 class Generated(NamedTuple):
-    """Images drawn from G, with the labels G was given (``None`` if unconditional) and the noise."""
+    """Images drawn from G by :meth:`Step.generate`, with what G was given.
+
+    Attributes:
+        images: G's output ``(N, C, H, W)`` in ``[-1, 1]``; without gradients in a
+            discriminator update.
+        labels: the labels G was given, ``(N,)`` int64; ``None`` when the run is unconditional.
+        z: the noise G was given, ``(N, z_dim)``.
+    """
 
     images: torch.Tensor
     labels: torch.Tensor | None

@@ -25,14 +25,27 @@ def default_data_root() -> Path:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A dataset ganzoo can train on.
+    """A dataset ganzoo can train on, registered with ``register_datasets``.
 
-    ``open(root, train, download)`` returns a torchvision-style dataset. If
-    ``to_tensors`` is given it turns that dataset into ``(uint8 images (N, C, H, W),
-    int64 labels (N,))`` for the in-memory path; otherwise the ``DataLoader`` path is
-    used and the dataset must yield ``(float image in [-1, 1], label)`` pairs.
-    ``expected_files`` lists what must be on disk (relative to ``root``) for the offline
-    error message.
+    Attributes:
+        name: the dataset's name; register the spec under it.
+        image_shape: the ``(C, H, W)`` of every image, as G must produce it.
+        num_classes: the number of classes; ``None`` for unlabelled data, or to take the
+            number from the opened dataset's ``classes`` attribute (image folders).
+        open: ``open(root, train=..., download=...)`` returns a torchvision-style dataset
+            of one split (``root`` is a ``Path``; raise ``RuntimeError`` or ``OSError`` when
+            the files are missing and cannot be downloaded).
+        to_tensors: turns the opened dataset into ``(uint8 images (N, C, H, W), int64
+            labels (N,))`` for the in-memory path; ``None``: the ``DataLoader`` path, and the
+            dataset yields ``(float image (C, H, W) in [-1, 1], label)`` pairs.
+        class_names: the classes' names in label order (empty: the opened dataset's
+            ``classes``, if any).
+        expected_files: what must be on disk, relative to ``root``, said by the error
+            message when the dataset is missing.
+        description: one line about the dataset (``ganzoo list`` shows the ``description``
+            given to ``register``).
+        fit_in_memory: ``False`` sends a dataset with ``to_tensors`` through the
+            ``DataLoader`` path all the same (too big for memory).
     """
 
     name: str

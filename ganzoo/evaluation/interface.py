@@ -37,14 +37,19 @@ class FeatureExtractor(nn.Module):
 
 @dataclass(frozen=True)
 class FeatureExtractorSpec:
-    """A registered feature extractor.
+    """A feature extractor for ``ganzoo eval``, registered with ``register_feature_extractors``.
 
-    ``build(weights=None)`` returns a :class:`FeatureExtractor` on the CPU; ``weights`` is a
-    local file replacing its default weights (``--inception-weights`` for ``inception``).
-    ``classes_of`` names the dataset whose classes the logits are, if any: such an
-    extractor, registered under that dataset's name, is the dataset's default extractor and
-    its classifier for conditional accuracy and class coverage. ``batch_size`` is the
-    default number of images per forward pass (small for big networks on a CPU).
+    Attributes:
+        name: the extractor's name; register the spec under it.
+        build: ``build(weights=None)`` returns a :class:`FeatureExtractor` on the CPU;
+            ``weights`` is a local file replacing its default weights
+            (``--inception-weights`` for ``inception``).
+        classes_of: the dataset whose classes the logits are, if any: such an extractor,
+            registered under that dataset's name, is the dataset's default extractor and its
+            classifier for conditional accuracy and class coverage.
+        batch_size: the default number of images per forward pass (small for big networks
+            on a CPU).
+        description: one line about the extractor.
     """
 
     name: str
