@@ -43,15 +43,17 @@ class Regularizer:
     meaning: ClassVar[str] = ""
     needs_per_sample_discriminator: ClassVar[bool] = False
 
-    def __call__(self, step: Step) -> torch.Tensor:
+    def __call__(self, step: Step) -> torch.Tensor | None:
         """The scalar term, already weighted, to add to ``network``'s loss in this update
         (``step.network == network``). Called after the objective's step, in full
-        precision; the engine logs it (detached) under the regularizer's name."""
+        precision; the engine logs it (detached) under the regularizer's name. A pure
+        constraint (weight clipping) returns ``None`` and declares no metric; a lazy
+        regularizer returns a zero tensor on the updates it skips."""
         raise NotImplementedError
 
-    def metric_spec(self, name: str) -> MetricSpec:
+    def metric_spec(self, name: str) -> MetricSpec | None:
         """How the term is logged (``name`` is the name it was chosen by): by default its
-        name, with :attr:`meaning` as the meaning."""
+        name, with :attr:`meaning` as the meaning; ``None`` for a regularizer that adds no term."""
         return MetricSpec(name, name, self.meaning or f"the {name} term added to {self.network[0].upper()}'s loss", "neither")
 
     def after_update(self, module: nn.Module) -> None:

@@ -106,7 +106,10 @@ def build_components(config: TrainConfig, zoo: Any, device: torch.device, dist: 
     objective = specs.build(zoo.objectives, specs.parse_specs(config.objective, what="objective")[0], what="objective")
     setup = ObjectiveSetup(generator, discriminator, loss, conditioning, data.num_classes if conditional else None,
                            tuple(data.image_shape), config.z_dim, config.batch_size, device)
-    objective.setup(setup)
+    try:
+        objective.setup(setup)
+    except ValueError as error:  # this objective cannot work with this model or data
+        raise ConfigError(f"objective {config.objective!r} cannot be used here: {error}") from None
     augmentations = [specs.build(zoo.augmentations, spec, what="augmentation")
                      for spec in specs.parse_specs(config.augment, what="augmentation")]
 
@@ -119,8 +122,8 @@ def build_components(config: TrainConfig, zoo: Any, device: torch.device, dist: 
                                   betas=config.adam_betas("generator"))
     optimizer_d = build_optimizer(parameters("discriminator", discriminator), lr=config.learning_rate("discriminator"),
                                   betas=config.adam_betas("discriminator"))
-    metric_specs = (LOSS_D, LOSS_G, *objective.metric_specs(),
-                    *(regularizer.metric_spec(name) for name, regularizer in regularizers))
+    logged = [regularizer.metric_spec(name) for name, regularizer in regularizers]
+    metric_specs = (LOSS_D, LOSS_G, *objective.metric_specs(), *(spec for spec in logged if spec is not None))
     names = [spec.name for spec in metric_specs]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

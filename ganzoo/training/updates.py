@@ -44,6 +44,7 @@ class Updater:
         self.scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
         self.augment = pipeline(parts.augmentations, rng)
         self.objective_metrics = [s.name for s in parts.metric_specs[2:]]
+        self.regularizer_metrics = {name for name, r in parts.regularizers if r.metric_spec(name) is not None}
         self._checked = False
         self._frozen_with_d = [parts.discriminator] + [m for m, owner in parts.objective_modules.values()
                                                         if owner == "discriminator"]
@@ -108,6 +109,8 @@ class Updater:
         for name, regularizer in self.parts.regularizers:
             if regularizer.network == step.network:
                 term = regularizer(step)
+                if term is None:  # a constraint only (weight clipping), or a step it skips
+                    continue
                 metrics[name] = term.detach().float()
                 loss = loss + term
         return loss
@@ -142,6 +145,9 @@ class Updater:
         """Once: the metrics returned are the ones declared (a plugin author's mistake, said plainly)."""
         declared = set(self.objective_metrics)
         extra, missing = sorted(set(metrics) - declared), sorted(declared - set(metrics))
+        if set(missing) & self.regularizer_metrics:
+            raise PluginError(f"regularizer {sorted(set(missing) & self.regularizer_metrics)[0]!r} returned None "
+                              "in the first iteration but declares a metric; return a tensor, or None from metric_spec()")
         if extra or missing:
             what = f"returned undeclared metric(s) {', '.join(extra)}" if extra else f"did not return {', '.join(missing)}"
             raise PluginError(

@@ -52,19 +52,15 @@ class LeastSquaresLoss(GANLoss):
         return 0.5 * ((fake_logits - 1) ** 2).mean()
 
 
-class WassersteinGPLoss(GANLoss):
-    """WGAN-GP (Gulrajani et al. 2017): the critic maximises E[D(x)] - E[D(G(z))] under a
-    soft 1-Lipschitz constraint, the penalty lambda E[(||grad D(x_hat)||_2 - 1)^2] on random
-    interpolates x_hat between real and generated samples; G maximises E[D(G(z))].
-    Five critic steps per generator step by default, as in the paper."""
+class WassersteinLoss(GANLoss):
+    """WGAN (Arjovsky et al. 2017): the critic maximises E[D(x)] - E[D(G(z))], an estimate of
+    the Wasserstein-1 distance if D is 1-Lipschitz; G maximises E[D(G(z))]. The loss alone
+    does not make D Lipschitz: pair it with ``--regularizer weight-clipping`` (the ``wgan``
+    model does) or use ``wasserstein-gp``. Five critic steps per generator step."""
 
-    name = "wasserstein-gp"
+    name = "wasserstein"
     default_d_steps = 5
     probabilistic = False
-    # The penalty is on each sample's gradient; BatchNorm in the critic would make it a
-    # gradient of the whole batch (the paper, section 4: "no critic batch normalization").
-    needs_per_sample_discriminator = True
-    penalty_weight = 10.0
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         return fake_logits.mean() - real_logits.mean()
@@ -79,6 +75,19 @@ class WassersteinGPLoss(GANLoss):
         metrics = super().output_metrics(real_logits, fake_logits)
         metrics["wasserstein"] = metrics["score_real"] - metrics["score_fake"]
         return metrics
+
+
+class WassersteinGPLoss(WassersteinLoss):
+    """WGAN-GP (Gulrajani et al. 2017): the critic maximises E[D(x)] - E[D(G(z))] under a
+    soft 1-Lipschitz constraint, the penalty lambda E[(||grad D(x_hat)||_2 - 1)^2] on random
+    interpolates x_hat between real and generated samples; G maximises E[D(G(z))].
+    Five critic steps per generator step by default, as in the paper."""
+
+    name = "wasserstein-gp"
+    # The penalty is on each sample's gradient; BatchNorm in the critic would make it a
+    # gradient of the whole batch (the paper, section 4: "no critic batch normalization").
+    needs_per_sample_discriminator = True
+    penalty_weight = 10.0
 
     def penalty(self, discriminator, real, fake, real_labels, fake_labels):
         # The label of each interpolate: the real one (the usual choice in conditional training).
