@@ -102,7 +102,8 @@ class Objective:
     def setup(self, setup: ObjectiveSetup) -> None:
         """Called once before training, after G, D, the loss and the regularizers are built and
         before the optimizers are: keep what the steps need on ``self`` and add trainable
-        modules with :meth:`ObjectiveSetup.add_module`."""
+        modules with :meth:`ObjectiveSetup.add_module`. Raise ``ValueError`` if the objective
+        cannot work with this model or data: the run is refused with the message."""
 
     def metric_specs(self) -> tuple[MetricSpec, ...]:
         """The metrics the two steps return besides the loss, as :class:`ganzoo.MetricSpec`
