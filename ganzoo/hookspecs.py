@@ -141,8 +141,8 @@ def register_options(register: Register) -> None:
 
 @hookspec
 def make_run_plugins(run: Any) -> Any:
-    """Called once per run, on the process that writes the run (rank 0), before
-    ``on_train_start``. Return an object, or a list of objects, whose ``@hookimpl``
+    """Called once per run, on the process that writes the run (rank 0), when training
+    starts: the run directory exists and ``run.run_dir`` is final; before ``on_train_start``. Return an object, or a list of objects, whose ``@hookimpl``
     methods receive this run's lifecycle hooks, and only this run's: pluggy's
     class-instance plugins, registered for the run and dropped when it ends. This is where
     per-run state lives (an average of G's weights, an open log writer), on ``self``;

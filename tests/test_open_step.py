@@ -159,7 +159,7 @@ class ThirdParty:
 
     @ganzoo.hookimpl
     def register_regularizers(self, register):
-        register("r1", R1, description="R1")
+        register("tp-r1", R1, description="R1, as a third party writes it")
         register("logit-anchor", LogitAnchor, description="stateful")
 
     @ganzoo.hookimpl
@@ -226,16 +226,16 @@ def test_an_augmentation_changes_what_d_sees_real_and_fake_and_g_still_gets_grad
 
 def test_a_plugin_objective_regularizer_and_augmentation_train_together(third_party, synthetic_root, tmp_path):
     result = ganzoo.train("gan", "mnist", out=tmp_path / "run", data_root=str(synthetic_root), objective="relativistic-average",
-                          regularizers=["r1:gamma=1"], augment=["shift:strength=0.1"], **QUICK)
+                          regularizers=["tp-r1:gamma=1"], augment=["shift:strength=0.1"], **QUICK)
     records = read_log(result.run_dir)
     assert [r["step"] for r in records] == list(range(1, 7))
-    assert set(records[0]) == {"step", "epoch", "loss_d", "loss_g", "ra_real", "r1"}
-    assert all(math.isfinite(r["loss_d"]) and r["r1"] >= 0 for r in records)
+    assert set(records[0]) == {"step", "epoch", "loss_d", "loss_g", "ra_real", "tp-r1"}
+    assert all(math.isfinite(r["loss_d"]) and r["tp-r1"] >= 0 for r in records)
     specs = json.loads((result.run_dir / "metric_specs.json").read_text())
-    assert [s["name"] for s in specs] == ["loss_d", "loss_g", "ra_real", "r1"]
+    assert [s["name"] for s in specs] == ["loss_d", "loss_g", "ra_real", "tp-r1"]
     config = json.loads((result.run_dir / "config.json").read_text())
     assert (config["objective"], config["regularizers"], config["augment"]) == (
-        "relativistic-average", ["r1:gamma=1.0"], ["shift:strength=0.1"])
+        "relativistic-average", ["tp-r1:gamma=1.0"], ["shift:strength=0.1"])
 
 
 def test_an_objectives_extra_module_is_trained_and_checkpointed(third_party, synthetic_root, tmp_path):
@@ -264,7 +264,7 @@ def test_an_objectives_extra_module_is_trained_and_checkpointed(third_party, syn
 
 @pytest.mark.parametrize("stop_at", [4, 6])  # in the middle of the epoch, and at its end
 def test_resume_is_bitwise_exact_with_a_regularizer_and_an_augmentation(third_party, synthetic_root, tmp_path, stop_at):
-    options = dict(QUICK, epochs=2, data_root=str(synthetic_root), regularizers=["logit-anchor", "r1:gamma=0.5"],
+    options = dict(QUICK, epochs=2, data_root=str(synthetic_root), regularizers=["logit-anchor", "tp-r1:gamma=0.5"],
                    augment=["shift"], ema=True)
     straight = ganzoo.train("gan", "mnist", out=tmp_path / "straight", **options).run_dir
 

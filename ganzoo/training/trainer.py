@@ -96,7 +96,8 @@ class Trainer:
         if resume_from is not None:
             checkpointing.restore(self, resume_from)
         self.run = Run(self)
-        self.hooks = RunHooks(self.run, enabled=self.dist.is_main)
+        # Lifecycle hooks (and make_run_plugins) only from fit(): the run directory is final then.
+        self.hooks = RunHooks(self.run, enabled=False)
 
     # What the rest of ganzoo and its benchmarks reach for.
     generator = property(lambda self: self.parts.generator)
@@ -201,6 +202,7 @@ class Trainer:
         self.discriminator.train()
         if self.dist.is_main:
             write_metric_specs(self.run_dir, [spec.to_dict() for spec in self.parts.metric_specs])
+        self.hooks = RunHooks(self.run, enabled=self.dist.is_main)
         try:
             self.hooks("on_train_start", checkpoint=self.resumed_from)
             self._train_epochs(per_epoch)

@@ -45,7 +45,7 @@ class Updater:
         self.augment = pipeline(parts.augmentations, rng)
         self.objective_metrics = [s.name for s in parts.metric_specs[2:]]
         self.regularizer_metrics = {name for name, r in parts.regularizers if r.metric_spec(name) is not None}
-        self._checked = False
+        self._declared = set(self.objective_metrics)
         self._frozen_with_d = [parts.discriminator] + [m for m, owner in parts.objective_modules.values()
                                                         if owner == "discriminator"]
 
@@ -83,7 +83,7 @@ class Updater:
             with self.autocast():
                 out = objective.discriminator_step(step)
             loss_d = self._regularized(step, out.loss, metrics)
-            metrics.update(out.metrics)
+            metrics.update({name: value.detach() for name, value in out.metrics.items()})
             self._update(loss_d, parts.optimizer_d, parts.discriminator, "discriminator")
 
         for module in self._frozen_with_d:  # G's update needs gradients through D, not for D
@@ -94,12 +94,12 @@ class Updater:
                 with self.autocast():
                     out = objective.generator_step(step)
                 loss_g = self._regularized(step, out.loss, metrics)
-                metrics.update(out.metrics)
+                metrics.update({name: value.detach() for name, value in out.metrics.items()})
                 self._update(loss_g, parts.optimizer_g, parts.generator, "generator")
         finally:
             for module in self._frozen_with_d:
                 module.requires_grad_(True)
-        if not self._checked:
+        if metrics.keys() != self._declared:  # a set comparison: cheap enough for every iteration
             self._check_metrics(metrics)
         return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(),
                 **{name: metrics[name] for name in self.objective_metrics}}
@@ -142,16 +142,15 @@ class Updater:
             offset += g.numel()
 
     def _check_metrics(self, metrics: dict[str, torch.Tensor]) -> None:
-        """Once: the metrics returned are the ones declared (a plugin author's mistake, said plainly)."""
+        """The metrics returned are not the ones declared: a plugin author's mistake, said plainly."""
         declared = set(self.objective_metrics)
         extra, missing = sorted(set(metrics) - declared), sorted(declared - set(metrics))
         if set(missing) & self.regularizer_metrics:
             raise PluginError(f"regularizer {sorted(set(missing) & self.regularizer_metrics)[0]!r} returned None "
-                              "in the first iteration but declares a metric; return a tensor, or None from metric_spec()")
+                              "but declares a metric; return a (zero) tensor, or None from metric_spec()")
         if extra or missing:
             what = f"returned undeclared metric(s) {', '.join(extra)}" if extra else f"did not return {', '.join(missing)}"
             raise PluginError(
                 f"objective {self.config.objective!r} {what}; an objective declares what its steps return "
-                "in metric_specs() (and the loss in its own metric_specs())"
+                "in metric_specs() (and the loss in its own metric_specs()), and returns all of it every iteration"
             )
-        self._checked = True
