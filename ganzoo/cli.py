@@ -327,7 +327,11 @@ class _TrainingDisplay:
                                                            "the whole strip with --interpolate]")
 @click.option("--interpolate", type=click.IntRange(min=0), nargs=2, default=None, metavar="SEED_A SEED_B",
               help="Instead of a grid, a strip from the noise of seed A to that of seed B (spherical interpolation).")
-@click.option("--steps", type=click.IntRange(min=2, max=1000), help="Images in the --interpolate strip, ends included. [10]")
+@click.option("--traverse", type=click.IntRange(min=0), default=None, metavar="CODE",
+              help="Instead of a grid, InfoGAN's figure: one row per categorical code, columns sweeping continuous "
+                   "code CODE from -2 to 2 (--steps columns), the noise fixed by --seed. Runs whose objective has codes.")
+@click.option("--steps", type=click.IntRange(min=2, max=1000),
+              help="Images in the --interpolate strip (ends included) or columns of --traverse. [10]")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("samples.png"), show_default=True,
               help="Image file to write (.png or .jpg).")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
@@ -335,17 +339,31 @@ class _TrainingDisplay:
 @click.option("--ema/--no-ema", default=True, show_default=True,
               help="Use the moving average of G's weights when the run kept one (--ema).")
 def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, interpolate: tuple[int, int] | None,
-           steps: int | None, out: Path, overwrite: bool, device: str, ema: bool) -> None:
+           traverse: int | None, steps: int | None, out: Path, overwrite: bool, device: str, ema: bool) -> None:
     """Draw images from the generator saved in a run directory or checkpoint file.
 
     \b
     A grid (the default):  ganzoo sample RUN --n 64 [--label 7]
     A strip from z(seed A) to z(seed B):  ganzoo sample RUN --interpolate 3 8 --steps 10
+    A code traversal (InfoGAN):  ganzoo sample RUN --traverse 0 --steps 10
     """
     ctx = click.get_current_context()
+    if traverse is not None:
+        if interpolate is not None:
+            raise click.UsageError("--traverse and --interpolate exclude each other: one figure at a time")
+        for option in ("n", "label", "nrow"):
+            if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"--{option} does not apply to --traverse (its grid is one row per categorical "
+                                       "code and --steps columns)")
+        from ganzoo.sampling import traversal_to_file
+
+        steps = 10 if steps is None else steps
+        path = traversal_to_file(run, out, traverse, steps=steps, seed=seed, device=device, overwrite=overwrite, ema=ema)
+        console.print(f"wrote a traversal of continuous code {traverse} ({steps} columns) to {path}", highlight=False)
+        return
     if interpolate is None:
         if steps is not None:
-            raise click.UsageError("--steps only applies to --interpolate SEED_A SEED_B")
+            raise click.UsageError("--steps only applies to --interpolate SEED_A SEED_B or --traverse CODE")
         from ganzoo.sampling import sample_to_file
 
         path = sample_to_file(run, out, n=n, label=label, seed=seed, nrow=nrow, device=device, overwrite=overwrite, ema=ema)

@@ -122,6 +122,13 @@ class Objective:
         G; ``step.real`` is the real batch of the iteration's last D update."""
         raise NotImplementedError
 
+    def prior(self, z: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """G's input for standard normal noise ``z`` ``(N, z_dim)``: what the epoch grids,
+        ``ganzoo sample`` and ``ganzoo eval`` feed G. ``z`` itself by default; an objective
+        that puts codes into G's input (InfoGAN) draws them here, from ``generator``, so that
+        samples come from the distribution G was trained on. Must not need :meth:`setup`."""
+        return z
+
     def state_dict(self) -> dict[str, Any]:
         """State kept on ``self`` that changes during training (tensors and plain Python
         values: checkpoints load with ``weights_only=True``), saved in every checkpoint.

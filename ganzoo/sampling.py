@@ -36,6 +36,11 @@ class LoadedGenerator:
     checkpoint: str = ""
     epoch: int = 0
     ema: bool = False
+    objective: Any = None  # the run's objective (unset up): how it turns noise into G's input
+
+    def prior(self, z: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """G's input for standard normal ``z``, as the run's objective draws it (:meth:`ganzoo.Objective.prior`)."""
+        return z if self.objective is None else self.objective.prior(z, generator)
 
     def label_index(self, label: str | int) -> int:
         """A class index from an index or a class name, with a clear error otherwise."""
@@ -79,6 +84,7 @@ def load_generator(path: str | Path, device: str = "auto", *, ema: bool = True) 
             f"checkpoint {state['path']} does not fit model {config.model!r} as installed: {str(error).splitlines()[0]}"
         ) from error
     generator.to(target).eval()
+    objective = _objective_of(config, state["path"])
     return LoadedGenerator(
         generator=generator,
         config=config,
@@ -89,7 +95,28 @@ def load_generator(path: str | Path, device: str = "auto", *, ema: bool = True) 
         checkpoint=state["path"],
         epoch=int(state.get("epoch", 0)),
         ema=use_ema,
+        objective=objective,
     )
+
+
+def _objective_of(config: TrainConfig, checkpoint: str) -> Any:
+    """The run's objective, built from its spec (not set up): it knows how G's input is drawn."""
+    from ganzoo import components
+
+    try:
+        spec = components.parse_specs(config.objective, what="objective")[0]
+        return components.build(plugins.get_zoo().objectives, spec, what="objective")
+    except (UnknownNameError, ConfigError) as error:
+        raise CheckpointError(
+            f"checkpoint {checkpoint} is a {config.model!r} run, which needs what is not installed here ({error}); "
+            "install the plugin that provides it"
+        ) from error
+
+
+def latents(loaded: LoadedGenerator, n: int, seed: int) -> torch.Tensor:
+    """The ``n`` inputs of G that ``sample(loaded, n, seed=seed)`` uses (on the CPU)."""
+    rng = torch.Generator(device="cpu").manual_seed(seed)
+    return loaded.prior(torch.randn(n, loaded.config.z_dim, generator=rng), rng)
 
 
 def balanced_labels(loaded: LoadedGenerator, n: int) -> torch.Tensor | None:
@@ -119,8 +146,7 @@ def sample(
         raise ConfigError(f"--n must be an integer >= 1, got {n!r}")
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
         raise ConfigError(f"--seed must be an integer in [0, 2^63), got {seed!r}")
-    rng = torch.Generator(device="cpu").manual_seed(seed)
-    z = torch.randn(n, loaded.config.z_dim, generator=rng)
+    z = latents(loaded, n, seed)
     labels = balanced_labels(loaded, n) if labels is None else _checked_labels(loaded, labels, n)
     chunks = []
     for start in range(0, n, batch_size):
@@ -210,8 +236,7 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 def seed_noise(loaded: LoadedGenerator, seed: int) -> torch.Tensor:
     """The z that ``sample(loaded, 1, seed=seed)`` draws: the first row of the seeded noise."""
-    rng = torch.Generator(device="cpu").manual_seed(seed)
-    return torch.randn(1, loaded.config.z_dim, generator=rng)[0]
+    return latents(loaded, 1, seed)[0]
 
 
 @torch.no_grad()
@@ -296,3 +321,32 @@ def interpolation_to_file(
     loaded = load_generator(run, device=device, ema=ema)
     images = interpolate(loaded, seed_a, seed_b, steps, label=label)
     return save_grid(images, out, nrow=nrow or steps, overwrite=overwrite)
+
+@torch.no_grad()
+def traverse(loaded: LoadedGenerator, code: int, steps: int = 10, *, seed: int = 0) -> tuple[torch.Tensor, int]:
+    """A latent traversal, for runs whose objective puts codes into G's input (InfoGAN):
+    ``(images, nrow)`` with one row per categorical value and ``steps`` columns sweeping
+    continuous code ``code``, the rest of the noise drawn once from ``seed``."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ConfigError(f"--steps must be an integer >= 2, got {steps!r}")
+    traversal = getattr(loaded.objective, "traversal", None)
+    if traversal is None:
+        raise ConfigError(f"--traverse: the objective of this run ({loaded.config.objective!r}) puts no codes into G's "
+                          "input; traversals are for runs such as infogan's")
+    z = torch.randn(1, loaded.config.z_dim, generator=torch.Generator(device="cpu").manual_seed(seed))
+    try:
+        inputs = traversal(z, code, steps)
+    except ValueError as error:
+        raise ConfigError(f"--traverse {code}: {error}") from None
+    labels = None if not loaded.conditional else torch.zeros(inputs.shape[0], dtype=torch.long, device=loaded.device)
+    return loaded.generator(inputs.to(loaded.device), labels).float(), steps
+
+
+def traversal_to_file(run: str | Path, out: str | Path, code: int, *, steps: int = 10, seed: int = 0,
+                      device: str = "auto", overwrite: bool = False, ema: bool = True) -> Path:
+    """The Python twin of ``ganzoo sample RUN --traverse CODE``."""
+    out = Path(out)
+    _check_out(out, overwrite)
+    loaded = load_generator(run, device=device, ema=ema)
+    images, nrow = traverse(loaded, code, steps, seed=seed)
+    return save_grid(images, out, nrow=nrow, overwrite=overwrite)

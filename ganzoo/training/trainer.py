@@ -79,7 +79,8 @@ class Trainer:
         # The grid's noise is drawn from its own generator: the same for every epoch and
         # every resume, and it does not disturb the training stream.
         grid_rng = torch.Generator().manual_seed(config.seed + 1)
-        self.fixed_noise = torch.randn(GRID_SIZE, config.z_dim, generator=grid_rng).to(self.device)
+        self.fixed_noise = self.parts.objective.prior(torch.randn(GRID_SIZE, config.z_dim, generator=grid_rng),
+                                                      grid_rng).to(self.device)
         classes = self.parts.data.num_classes
         self.fixed_labels = (  # row k shows class k (classes beyond 10 wrap around)
             (torch.arange(10).repeat_interleave(10) % classes).to(self.device) if self.parts.conditional else None
