@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import torch
 
 from ganzoo.data import DatasetSpec
-from ganzoo.sampling import LoadedGenerator, balanced_labels
+from ganzoo.sampling import LoadedGenerator, balanced_labels, latents
 
 
 @torch.no_grad()
@@ -24,8 +24,7 @@ def generated_batches(
     """``(images, requested labels or None)`` batches of the ``n`` images that
     ``ganzoo.sampling.sample(loaded, n, seed=seed)`` draws (same noise, same labels), made
     batch by batch so that evaluating 50k samples needs one batch of memory."""
-    rng = torch.Generator(device="cpu").manual_seed(seed)
-    z = torch.randn(n, loaded.config.z_dim, generator=rng)
+    z = latents(loaded, n, seed)  # as the run's objective draws G's input (InfoGAN's codes)
     labels = balanced_labels(loaded, n)
     for start in range(0, n, batch_size):
         z_chunk = z[start : start + batch_size].to(loaded.device, non_blocking=True)
