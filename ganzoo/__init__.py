@@ -3,7 +3,7 @@
 The public API, for scripts, notebooks and plugins::
 
     import ganzoo
-    result = ganzoo.train("gan", "mnist", epochs=5, data_root="data")
+    result = ganzoo.train("gan", "mnist", data_root="../shared/datasets", epochs=5, progress=True)
     zoo = ganzoo.get_zoo()            # the registries: zoo.models, zoo.losses, ...
 
 Plugins implement the hooks of :mod:`ganzoo.hookspecs`, marked with :data:`hookimpl`.

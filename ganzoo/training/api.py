@@ -10,6 +10,7 @@ from ganzoo.checkpoint import load_checkpoint, remove_partial_writes
 from ganzoo.config import TrainConfig, check_resume_overrides, resolve_config, validate
 from ganzoo.device import select_device
 from ganzoo.errors import CheckpointError, ConfigError, UnknownNameError
+from ganzoo.progress import ProgressPrinter
 from ganzoo.rundir import (
     check_new_run_dir,
     check_resumable,
@@ -19,6 +20,7 @@ from ganzoo.rundir import (
     truncate_metrics,
     write_config,
 )
+from ganzoo.train_options import docstring_sections
 from ganzoo.training.trainer import Trainer, TrainResult
 
 
@@ -30,18 +32,24 @@ def train(
     resume: bool = False,
     overwrite: bool = False,
     preset: str | None = None,
+    progress: bool = False,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     **options: Any,
 ) -> TrainResult:
     """Train ``model`` on ``dataset``; the Python twin of ``ganzoo run``.
 
-    ``options`` are :class:`TrainConfig` fields (``epochs=5``, ``lr=1e-4``,
-    ``regularizers=["r1:gamma=10"]``...) or options declared by plugins (``ema=True``);
-    anything not given comes from the model's recipe (and ``preset``). With
-    ``resume=True``, ``out`` must be an existing run directory: training continues from its
-    latest checkpoint, and only the options of ``ganzoo.config.resumable_changes()`` may
-    differ from the saved run.
+    ``ganzoo.train("gan", "mnist", data_root="../shared/datasets", epochs=5, progress=True)``
+    writes the same run directory as ``ganzoo run gan --dataset mnist --data-root
+    ../shared/datasets --epochs 5`` and returns a ``TrainResult``: ``run_dir``, ``config``,
+    ``epochs_done``, ``steps``, ``seconds``, ``last_metrics`` (the last logged losses and
+    metrics) and ``checkpoint``. Bad values raise ``ganzoo.errors.ConfigError`` (and the other
+    ``GanzooError``s) with the messages the CLI prints; Ctrl-C raises
+    ``ganzoo.training.TrainingInterrupted`` after saving a checkpoint.
+
+    {options}
     """
+    if progress:
+        on_progress = _both(ProgressPrinter(), on_progress)
     zoo = plugins.get_zoo()
     if resume:
         if out is None:
@@ -91,3 +99,20 @@ def train(
         return trainer.fit()
     finally:
         distributed.shutdown()
+
+
+def _both(first: Callable[[dict[str, Any]], None],
+          second: Callable[[dict[str, Any]], None] | None) -> Callable[[dict[str, Any]], None]:
+    if second is None:
+        return first
+
+    def call(event: dict[str, Any]) -> None:
+        first(event)
+        second(event)
+
+    return call
+
+
+# The option lists, the resume rule and the progress events, generated (ganzoo.train_options):
+# `help(ganzoo.train)` shows every option a user may set, and a new TrainConfig field appears here by itself.
+train.__doc__ = (train.__doc__ or "").replace("{options}", docstring_sections().replace("\n", "\n    ").replace("\n    \n", "\n\n"))
