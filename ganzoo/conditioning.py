@@ -40,10 +40,14 @@ class Conditioning:
         num_classes: the dataset's number of classes (``None`` if it has none).
         embedding_dim: the width of a label embedding, for strategies that have one
             (``None``: the strategy's default).
+        class_conditional_generator: whether G's body normalises by class (conditional
+            BatchNorm): the body is then built with ``spec.num_classes`` and called as
+            ``body(h, y)``; architectures that cannot are refused before training.
     """
 
     name: ClassVar[str] = ""
     requires_labels: ClassVar[bool] = False
+    class_conditional_generator: ClassVar[bool] = False
 
     def __init__(self, num_classes: int | None = None, embedding_dim: int | None = None) -> None:
         """Built by the engine as ``Strategy(num_classes=...)`` with the dataset's number of

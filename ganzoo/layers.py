@@ -84,3 +84,49 @@ class Dropout(nn.Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """Class-conditional BatchNorm (de Vries et al. 2017; SNGAN's projection G, BigGAN):
+    BatchNorm without its own affine, then a scale and shift chosen by the class,
+    ``gamma[y] * x_hat + beta[y]``. Scales start at 1 and shifts at 0, so it starts as a
+    plain BatchNorm. Called as ``norm(x, y)``."""
+
+    def __init__(self, channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gamma = nn.Embedding(num_classes, channels)
+        self.beta = nn.Embedding(num_classes, channels)
+        nn.init.ones_(self.gamma.weight)
+        nn.init.zeros_(self.beta.weight)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.gamma(y)[:, :, None, None] * self.norm(x) + self.beta(y)[:, :, None, None]
+
+
+class SelfAttention(nn.Module):
+    """The self-attention block of SAGAN (Zhang et al. 2019, section 3): every position of a
+    feature map attends to every other, ``x + gamma * o(v softmax(q^T k))``, with 1x1
+    convolutions ``q``, ``k`` (C/8 channels), ``v`` (C/2) and ``o``. ``gamma`` starts at 0,
+    so the block starts as the identity and the network learns how much to use it. With
+    ``spectral_norm``, the convolutions are spectrally normalised (SAGAN does, in G and D)."""
+
+    def __init__(self, channels: int, spectral_norm: bool = False) -> None:
+        super().__init__()
+        if channels < 8:
+            raise ValueError(f"self-attention needs at least 8 channels, got {channels}")
+        wrap = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda module: module)
+        self.query = wrap(nn.Conv2d(channels, channels // 8, 1, bias=False))
+        self.key = wrap(nn.Conv2d(channels, channels // 8, 1, bias=False))
+        self.value = wrap(nn.Conv2d(channels, channels // 2, 1, bias=False))
+        self.out = wrap(nn.Conv2d(channels // 2, channels, 1, bias=False))
+        self.gamma = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        q = self.query(x).flatten(2)  # (N, C/8, HW)
+        k = self.key(x).flatten(2)
+        v = self.value(x).flatten(2)  # (N, C/2, HW)
+        attention = torch.softmax(q.transpose(1, 2) @ k, dim=-1)  # (N, HW, HW): row i attends over j
+        o = (v @ attention.transpose(1, 2)).reshape(n, c // 2, h, w)
+        return x + self.gamma * self.out(o)

@@ -28,26 +28,38 @@ class ArchitectureSpec:
         in_shape: for a discriminator body, the shape of its input without the batch
             (``(C*H*W + extra,)`` for ``"flat"`` bodies, ``(C', H, W)`` for ``"image"``
             ones); ``()`` for a generator body.
+        num_classes: set for a generator body when the conditioning strategy normalises
+            by class (class-conditional BatchNorm, BigGAN/SNGAN-projection style): the body
+            is then called as ``body(h, y)`` and makes its BatchNorm layers conditional on
+            ``y`` (:class:`ganzoo.layers.ConditionalBatchNorm2d`); a builder that cannot
+            raises ``ValueError``. ``None`` otherwise: the body is called as ``body(h)``.
     """
 
     image_shape: tuple[int, int, int]
     in_features: int = 0
     in_shape: tuple[int, ...] = ()
+    num_classes: int | None = None
 
 
 ArchitectureBuilder = Callable[..., nn.Module]
 
 
 class Generator(nn.Module):
-    """``G(z, y) = body(adapter(z, y))``: images in ``[-1, 1]``."""
+    """``G(z, y) = body(adapter(z, y))``: images in ``[-1, 1]``; ``body(adapter(z, y), y)``
+    when the body normalises by class (``class_conditional``)."""
 
-    def __init__(self, adapter: nn.Module, body: nn.Module, z_dim: int) -> None:
+    def __init__(self, adapter: nn.Module, body: nn.Module, z_dim: int, class_conditional: bool = False) -> None:
         super().__init__()
         self.adapter = adapter
         self.body = body
         self.z_dim = z_dim
+        self.class_conditional = class_conditional
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.class_conditional:
+            if y is None:
+                raise ValueError("this generator is conditional: pass labels y")
+            return self.body(self.adapter(z, y), y)
         return self.body(self.adapter(z, y))
 
 
@@ -94,8 +106,14 @@ def build_generator(
     **kwargs: Any,
 ) -> Generator:
     adapter, in_features = conditioning.generator_adapter(z_dim)
-    body = builder(ArchitectureSpec(image_shape=image_shape, in_features=in_features), **kwargs)
-    return Generator(adapter, body, z_dim)
+    by_class = bool(getattr(conditioning, "class_conditional_generator", False))
+    spec = ArchitectureSpec(image_shape=image_shape, in_features=in_features,
+                            num_classes=conditioning.num_classes if by_class else None)
+    body = builder(spec, **kwargs)
+    if by_class and not getattr(body, "class_conditional", False):
+        raise ValueError(f"conditioning {conditioning.name or type(conditioning).__name__!r} needs class-conditional "
+                         "BatchNorm in G, which this generator architecture lacks (sngan-resnet has it: ganzoo run sngan)")
+    return Generator(adapter, body, z_dim, class_conditional=by_class)
 
 
 def build_discriminator(

@@ -27,6 +27,11 @@ def register_conditioning(register):
         description="projection discriminator (Miyato & Koyama 2018): label projected onto D's features",
     )
     register(
+        "cbn-projection",
+        "ganzoo_conditioning.strategies:ClassConditionalBatchNormProjection",
+        description="class-conditional BatchNorm in G, projection in D (SNGAN-projection, BigGAN); for sngan-resnet",
+    )
+    register(
         "auxiliary-classifier",
         "ganzoo_conditioning.strategies:AuxiliaryClassifier",
         description="ACGAN (Odena et al. 2017): D sees the image alone and also predicts its class",

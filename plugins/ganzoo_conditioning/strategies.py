@@ -68,3 +68,16 @@ class AuxiliaryClassifier(_LabelInHeadOnly):
 
     name = "auxiliary-classifier"
     head_class = AuxiliaryClassifierHead
+
+
+class ClassConditionalBatchNormProjection(Projection):
+    """SNGAN-projection (Miyato & Koyama 2018) and BigGAN style: G receives the label only
+    through class-conditional BatchNorm (a scale and shift per class in each of its
+    BatchNorm layers), D through the projection head. Needs a generator architecture with
+    class-conditional normalisation (``sngan-resnet``; others are refused)."""
+
+    name = "cbn-projection"
+    class_conditional_generator = True
+
+    def generator_adapter(self, z_dim):
+        return NoConditioning().generator_adapter(z_dim)

@@ -15,7 +15,13 @@ DCGAN = ModelRecipe(
     loss="non-saturating",
     conditioning="none",
     hyperparameters={"epochs": 5, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "z_dim": 100, "ema": True},
-    presets={"sn": {"discriminator_kwargs": {"spectral_norm": True}}},
+    presets={
+        "sn": {"discriminator_kwargs": {"spectral_norm": True}},
+        # SAGAN's self-attention block at 14x14 (16x16) in G and D, its spectral norm in D, TTUR.
+        "attention": {"generator_kwargs": {"attention": True},
+                      "discriminator_kwargs": {"spectral_norm": True, "attention": True},
+                      "loss": "hinge", "lr_d": 4e-4, "lr_g": 1e-4, "betas": (0.0, 0.9)},
+    },
     description="Radford et al. 2016: transposed-convolution G, strided-convolution D (28x28 and 32x32)",
     reference="https://arxiv.org/abs/1511.06434",
 )

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 from ganzoo import ArchitectureSpec
-from ganzoo.layers import Dropout, Tanh  # nn.Tanh and nn.Dropout, faster on the CPU
+from ganzoo.layers import Dropout, SelfAttention, Tanh  # nn.Tanh and nn.Dropout, faster on the CPU
 
 
 def _layout(size: int) -> tuple[int, int]:
@@ -48,7 +48,7 @@ def dcgan_init_(module: nn.Module) -> None:
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, spec: ArchitectureSpec, width: int = 64) -> None:
+    def __init__(self, spec: ArchitectureSpec, width: int = 64, attention: bool = False) -> None:
         super().__init__()
         channels, height, _ = spec.image_shape
         base, steps = _layout(height)
@@ -64,6 +64,8 @@ class DCGANGenerator(nn.Module):
         for _ in range(steps - 1):
             layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU()]
             c //= 2
+        if attention:  # SAGAN's block, at half the image size (before the last layer)
+            layers.append(SelfAttention(c))
         layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), Tanh()]
         self.upsample = nn.Sequential(*layers)
         dcgan_init_(self)
@@ -75,7 +77,7 @@ class DCGANGenerator(nn.Module):
 class DCGANDiscriminatorBody(nn.Module):
     def __init__(
         self, spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False, batch_norm: bool = True,
-        dropout: float = 0.0,
+        dropout: float = 0.0, attention: bool = False,
     ) -> None:
         super().__init__()
         in_channels, height, _ = spec.in_shape
@@ -91,6 +93,8 @@ class DCGANDiscriminatorBody(nn.Module):
             layers.append(nn.LeakyReLU(0.2))
             if dropout:
                 layers.append(Dropout(dropout))
+            if attention and i == 0:  # SAGAN's block, at half the image size
+                layers.append(SelfAttention(c_out, spectral_norm=spectral_norm))
             c_in, c_out = c_out, c_out * 2
         layers.append(nn.Flatten())
         self.net = nn.Sequential(*layers)
@@ -103,14 +107,15 @@ class DCGANDiscriminatorBody(nn.Module):
         return self.net(x)
 
 
-def build_generator(spec: ArchitectureSpec, width: int = 64) -> nn.Module:
-    return DCGANGenerator(spec, width)
+def build_generator(spec: ArchitectureSpec, width: int = 64, attention: bool = False) -> nn.Module:
+    return DCGANGenerator(spec, width, attention)
 
 
 def build_discriminator(
-    spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False, batch_norm: bool = True, dropout: float = 0.0
+    spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False, batch_norm: bool = True, dropout: float = 0.0,
+    attention: bool = False,
 ) -> nn.Module:
-    return DCGANDiscriminatorBody(spec, width, spectral_norm, batch_norm, dropout)
+    return DCGANDiscriminatorBody(spec, width, spectral_norm, batch_norm, dropout, attention)
 
 
 build_discriminator.input_kind = "image"  # type: ignore[attr-defined]
