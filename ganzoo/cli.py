@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from ganzoo import __version__, plugins
 from ganzoo.errors import GanzooError, describe_os_error
+from ganzoo.threads import ThreadsWarning
 
 console = Console()
 err_console = Console(stderr=True)
@@ -142,6 +144,11 @@ def cli() -> None:
     """
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 epoch``, ``2 epochs``, ``0 epochs``."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
 # --- run -------------------------------------------------------------------------------
 
 
@@ -190,6 +197,11 @@ def cli() -> None:
               default=None, help="torch.compile G and D's body with this mode (reduce-overhead: CUDA graphs). "
               "Pays off on CUDA; on CPU compiling takes minutes and was slower here. [default: none]")
 @click.option("--limit-batches", type=click.IntRange(min=1), help="Use at most this many batches per epoch (quick trials).")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="CPU threads of this run, fixed. [default: $GANZOO_THREADS, else $OMP_NUM_THREADS, else automatic: "
+                   "the cores shared among the ganzoo runs on this machine, re-checked as runs start and end] "
+                   "Runs that each use every core slow each other down: two at once on 2 cores took 26 s each with "
+                   "PyTorch's default threads, 4.5 s with one thread each. Exact reproducibility needs a fixed count.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
 def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, overwrite: bool,
         preset: str | None, **options: Any) -> None:
@@ -198,6 +210,9 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
     Writes config.json, metrics.jsonl (one record per iteration), samples/epoch-NNNN.png
     (10x10 grid from fixed noise; one row per class for conditional models) and
     checkpoints/ into the run directory. Options not given come from the model's recipe.
+
+    Several runs at once (seeds side by side) share the CPU cores: each takes its share,
+    adjusted while it trains (see --threads).
     """
     from ganzoo.training import TrainingInterrupted, train
 
@@ -221,7 +236,7 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
         if name in options:
             options[name] = list(options[name])
     try:
-        with _TrainingDisplay(quiet) as display:
+        with _TrainingDisplay(quiet) as display, _one_line_warnings():
             result = train(model, dataset, out=out, resume=resume, overwrite=overwrite, preset=preset,
                            on_progress=display.update, **options)
     except TrainingInterrupted as stop:
@@ -229,15 +244,48 @@ def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, o
         sys.exit(stop.exit_code)
     if int(os.environ.get("RANK", "0")) != 0:
         return
-    metrics = "  ".join(f"{k} {v:.3f}" for k, v in result.last_metrics.items())
-    console.print(
-        f"[bold green]done[/] {result.config.model} on {result.config.dataset}: {result.epochs_done} epochs, "
-        f"{result.steps} iterations in {result.seconds:.1f}s  {metrics}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    summary = run_summary(result)
+    if summary is not None:  # None: nothing was trained (the display said why)
+        console.print(summary, highlight=False, soft_wrap=True)
     console.print(f"run directory: {result.run_dir}   last grid: {result.run_dir / 'samples' / f'epoch-{result.epochs_done:04d}.png'}",
                   highlight=False, soft_wrap=True)
+
+
+def run_summary(result: Any) -> str | None:
+    """The line ``ganzoo run`` ends with: what this command trained and how long it took;
+    after ``--resume``, also what the whole run now holds. ``None`` if nothing was trained."""
+    trained = result.steps - result.start_step
+    if trained <= 0:
+        return None
+    metrics = "  ".join(f"{k} {v:.3f}" for k, v in result.last_metrics.items())
+    head = f"[bold green]done[/] {result.config.model} on {result.config.dataset}: "
+    if not result.start_step:
+        return (f"{head}{plural(result.epochs_done, 'epoch')}, {plural(result.steps, 'iteration')} "
+                f"in {result.seconds:.1f}s  {metrics}")
+    return (f"{head}{plural(trained, 'iteration')} in {result.seconds:.1f}s, resumed at iteration {result.start_step}; "
+            f"the run has {plural(result.epochs_done, 'epoch')}, {plural(result.steps, 'iteration')} in all  {metrics}")
+
+
+class _one_line_warnings:
+    """While training, ganzoo's own warnings (:class:`ganzoo.threads.ThreadsWarning`) are
+    one line on stderr, like errors; other warnings keep Python's format."""
+
+    def __enter__(self) -> None:
+        self.catcher = warnings.catch_warnings()
+        self.catcher.__enter__()
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, ThreadsWarning):
+                err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        warnings.simplefilter("always", ThreadsWarning)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.catcher.__exit__(*exc)
 
 
 class _TrainingDisplay:
@@ -245,10 +293,11 @@ class _TrainingDisplay:
     and D(G(z)) for the cross-entropy losses); one summary line per epoch so that logs (not a
     terminal) show the run too."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, console: Console | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         self.quiet = quiet
+        self.console = console = console if console is not None else err_console
         self.progress = Progress(
             TextColumn("[bold]epoch {task.fields[epoch]}"),
             BarColumn(),
@@ -256,9 +305,10 @@ class _TrainingDisplay:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             TextColumn("{task.fields[metrics]}"),
-            console=err_console,
+            console=console,
             # In a log (not a terminal) the per-epoch lines below say it all.
-            disable=quiet or not err_console.is_terminal,
+            disable=quiet or not console.is_terminal,
+            transient=True,  # the per-epoch lines stay; the bar goes when training ends
         )
         self.task: Any = None
         self.epoch_start = time.perf_counter()
@@ -278,19 +328,21 @@ class _TrainingDisplay:
             # What the objective, loss and regularizers declared, with their short labels.
             self.labels = [(spec.name, spec.label) for spec in event.get("metric_specs", ())]
             resumed = f", resuming at iteration {event['resumed_at_step']}" if event.get("resumed_at_step") else ""
-            processes = f" x {event['world_size']} processes" if event.get("world_size", 1) > 1 else ""
+            processes = f" x {plural(event['world_size'], 'process', 'processes')}" if event.get("world_size", 1) > 1 else ""
+            threads = f" ({event['threads']})" if event.get("threads") and event.get("device") == "cpu" else ""
             if event["epoch"] > self.total_epochs:  # resumed with --epochs at or below what is done
-                err_console.print(
-                    f"nothing to train: {event['run_dir']} has {event['epoch'] - 1} epochs done and --epochs is "
-                    f"{self.total_epochs}; raise --epochs to train further",
+                self.console.print(
+                    f"nothing to train: {event['run_dir']} has {plural(event['epoch'] - 1, 'epoch')} done and --epochs "
+                    f"is {self.total_epochs}; raise --epochs to train further",
                     highlight=False,
                     soft_wrap=True,
                 )
                 return
             if not self.quiet:
-                err_console.print(
-                    f"training on {event['device']}{processes}: {event['examples']} images, {self.per_epoch} "
-                    f"iterations per epoch, {self.total_epochs} epochs{resumed} -> {event['run_dir']}",
+                self.console.print(
+                    f"training on {event['device']}{threads}{processes}: {plural(event['examples'], 'image')}, "
+                    f"{plural(self.per_epoch, 'iteration')} per epoch, {plural(self.total_epochs, 'epoch')}{resumed} "
+                    f"-> {event['run_dir']}",
                     highlight=False,
                     soft_wrap=True,
                 )
@@ -301,16 +353,21 @@ class _TrainingDisplay:
         text = "  ".join(f"{label} {event[name]:.3f}" for name, label in self.labels if name in event)
         if "epoch_done" in event:
             seconds = time.perf_counter() - self.epoch_start
+            last = event["epoch_done"] >= self.total_epochs
+            if last:  # the bar goes before the last epoch's line: nothing under the summary
+                self.progress.stop()
             if not self.quiet:
-                err_console.print(f"epoch {event['epoch_done']}/{self.total_epochs}  {text}  ({seconds:.1f}s)", highlight=False,
-                                  soft_wrap=True)
+                self.console.print(f"epoch {event['epoch_done']}/{self.total_epochs}  {text}  ({seconds:.1f}s)", highlight=False,
+                                   soft_wrap=True)
             self.epoch_start = time.perf_counter()
-            if self.task is not None and event["epoch_done"] < self.total_epochs:
+            if self.task is not None and not last:
                 self.progress.reset(self.task, total=self.per_epoch, epoch=f"{event['epoch_done'] + 1}/{self.total_epochs}", metrics=text)
             return
         if self.task is not None:
+            # Events between two log flushes carry the iteration count only (no copy from the
+            # device): the bar moves and the time left is estimated; the metrics stay.
             done = event["step"] - (event["epoch"] - 1) * self.per_epoch
-            self.progress.update(self.task, completed=done, metrics=text)
+            self.progress.update(self.task, completed=done, **({"metrics": text} if text else {}))
 
 
 # --- sample ----------------------------------------------------------------------------
@@ -367,7 +424,7 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, in
         from ganzoo.sampling import sample_to_file
 
         path = sample_to_file(run, out, n=n, label=label, seed=seed, nrow=nrow, device=device, overwrite=overwrite, ema=ema)
-        console.print(f"wrote {n} samples to {path}", highlight=False)
+        console.print(f"wrote {plural(n, 'sample')} to {path}", highlight=False)
         return
     # The strip's images are set by --interpolate and --steps: options that pick other noise
     # or another count would be silently ignored, so they are refused.
@@ -381,7 +438,7 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, in
     steps = 10 if steps is None else steps
     path = interpolation_to_file(run, out, seed_a, seed_b, steps=steps, label=label, nrow=nrow, device=device,
                                  overwrite=overwrite, ema=ema)
-    console.print(f"wrote a strip of {steps} images from seed {seed_a} to seed {seed_b} to {path}", highlight=False)
+    console.print(f"wrote a strip of {plural(steps, 'image')} from seed {seed_a} to seed {seed_b} to {path}", highlight=False)
 
 
 # --- eval ------------------------------------------------------------------------------

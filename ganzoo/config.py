@@ -58,6 +58,11 @@ class TrainConfig:
     betas_g: tuple[float, float] | None = None
     #: values of the options plugins declare (``register_options``), by name
     options: dict[str, Any] = field(default_factory=dict)
+    #: intra-op CPU threads (``--threads``); ``None``: ``$GANZOO_THREADS``, ``$OMP_NUM_THREADS``,
+    #: else a share of the cores among the ganzoo runs on this machine (:mod:`ganzoo.threads`)
+    threads: int | None = None
+    #: set by the trainer, for the record: the thread count the run started (or last resumed) with
+    threads_at_start: int | None = None
 
     def learning_rate(self, network: str) -> float:
         """``lr_d`` / ``lr_g`` where set, else ``lr``."""
@@ -102,11 +107,14 @@ TUNABLE = {
     "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
     "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
     "compile", "objective", "regularizers", "augment", "optimizer", "lr_d", "lr_g", "betas_d", "betas_g",
+    "threads",
 }
 # Core options that may differ between the original run and ``--resume`` (they do not change
-# what is learned up to the checkpoint): train longer, on another device, from another folder.
+# what is learned up to the checkpoint): train longer, on another device, from another folder,
+# with another number of CPU threads (which changes the last bits of the arithmetic, not
+# what is learned: exact resume needs the same count, see docs/reliability.md).
 # Plugin options say so themselves (``Option.resumable``): see :func:`resumable_changes`.
-RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "compile"}
+RESUMABLE_CHANGES = {"epochs", "device", "data_root", "download", "log_every", "amp", "compile", "threads"}
 
 
 def resumable_changes(zoo: Zoo) -> list[str]:

@@ -52,7 +52,10 @@ class LoadedGenerator:
             return int(text)
         if text in names:
             return names.index(text)
-        allowed = f"0..{(self.num_classes or 1) - 1}" + (f" or one of {', '.join(names)}" if names else "")
+        indices = [str(i) for i in range(self.num_classes or 0)]
+        # Class names that are the indices themselves (MNIST's digits) are not said twice.
+        named = f" or one of {', '.join(names)}" if names and names != indices else ""
+        allowed = f"0..{(self.num_classes or 1) - 1}{named}"
         raise ConfigError(f"--label {label!r} is not a class of {self.config.dataset!r}; allowed: {allowed}")
 
 

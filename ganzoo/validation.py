@@ -15,6 +15,7 @@ from typing import Any
 from ganzoo import components
 from ganzoo.errors import ConfigError
 from ganzoo.plugins import Zoo
+from ganzoo.threads import threads_from_environment
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
@@ -60,6 +61,9 @@ def validate(config: Any, zoo: Zoo) -> None:
     _require(_is_int(config.seed) and 0 <= config.seed < 2**63, f"seed must be an integer in [0, 2^63), got {config.seed!r}")
     _require(config.limit_batches is None or (_is_int(config.limit_batches) and config.limit_batches >= 1),
              f"limit-batches must be an integer >= 1, got {config.limit_batches!r}")
+    _require(config.threads is None or (_is_int(config.threads) and config.threads >= 1),
+             f"threads must be an integer >= 1 (or None: automatic), got {config.threads!r}")
+    threads_from_environment()  # a bad $GANZOO_THREADS is refused before anything is written
     zoo.losses.entry(config.loss)
     zoo.generators.entry(config.generator)
     zoo.discriminators.entry(config.discriminator)

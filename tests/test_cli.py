@@ -100,7 +100,7 @@ def test_run_then_sample_then_refusals(capsys, synthetic_root, tmp_path):
     run_dir = tmp_path / "run"
     code, out, err = run_cli(capsys, "run", "cgan", "--data-root", str(synthetic_root), "--out", str(run_dir), *QUICK)
     assert code == 0, err
-    assert "done cgan on mnist: 1 epochs" in out
+    assert "done cgan on mnist: 1 epoch, 4 iterations" in out
     before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
 
     # The run directory is never clobbered by accident...
@@ -319,7 +319,7 @@ def test_resuming_with_no_epochs_left_says_there_is_nothing_to_train(capsys, syn
     before = (run_dir / "checkpoints" / "epoch-0001.pt").read_bytes()
     code, _, err = run_cli(capsys, "run", "gan", "--out", str(run_dir), "--resume", *quick)
     assert code == 0, err
-    assert f"nothing to train: {run_dir} has 1 epochs done and --epochs is 1; raise --epochs" in err
+    assert f"nothing to train: {run_dir} has 1 epoch done and --epochs is 1; raise --epochs" in err
     assert (run_dir / "checkpoints" / "epoch-0001.pt").read_bytes() == before
 
 

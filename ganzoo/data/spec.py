@@ -63,8 +63,13 @@ def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, downl
     """Open one split of a dataset, turning torchvision's download and "not found"
     failures into a one-line :class:`DatasetUnavailableError` that says what to put where."""
     root = Path(root).expanduser()
+    absent = _absent_folders(root, spec)
     try:
-        return spec.open(root, train=train, download=download)
+        try:
+            return spec.open(root, train=train, download=download)
+        except BaseException:  # a failed (offline) download leaves no empty folder behind
+            _remove_if_empty(absent)
+            raise
     except DatasetUnavailableError:
         raise
     except (RuntimeError, OSError) as error:
@@ -78,3 +83,30 @@ def open_split(spec: DatasetSpec, root: Path | str, *, train: bool = True, downl
         raise DatasetUnavailableError(
             f"dataset {spec.name!r} is not in {root} and {how}; put the files there ({files}){options}"
         ) from error
+
+
+def _absent_folders(root: Path, spec: DatasetSpec) -> list[Path]:
+    """The folders an attempt to open ``spec`` in ``root`` may create that do not exist now:
+    ``root`` and its missing parents, and the folders of the dataset's expected files
+    (torchvision's download makes ``MNIST/raw`` before it fetches anything). Deepest first."""
+    candidates = {root}
+    for relative in spec.expected_files:
+        folder = (root / relative).parent
+        while folder != root and root in folder.parents:
+            candidates.add(folder)
+            folder = folder.parent
+    parent = root.parent
+    while parent != parent.parent and not parent.exists():
+        candidates.add(parent)
+        parent = parent.parent
+    absent = [folder for folder in candidates if not folder.exists()]
+    return sorted(absent, key=lambda folder: len(folder.parts), reverse=True)
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove each folder (deepest first) that exists and is empty; leave any other alone."""
+    for folder in folders:
+        try:
+            folder.rmdir()  # only ever removes an empty folder
+        except OSError:
+            pass

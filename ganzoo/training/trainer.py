@@ -6,6 +6,16 @@ to the host only every ``log_every`` iterations, so a step never waits for the d
 One seeded ``torch.Generator`` on the training device draws the noise, the fake labels
 and the augmentations; another draws each epoch's data order (so a mid-epoch resume can
 draw it again). Both, and the global RNGs, are saved in every checkpoint.
+
+The number of CPU threads is set when the trainer is built and, unless it is fixed
+(``--threads``, ``$GANZOO_THREADS``, ``$OMP_NUM_THREADS``), follows the other ganzoo runs on
+the machine during training (:mod:`ganzoo.threads`).
+
+``on_progress`` receives, on the main process: one event with ``total_epochs`` when
+training starts; ``{"epoch", "step"}`` without metrics after the first two iterations of
+each epoch and then every :data:`PROGRESS_SECONDS` or so (no copy to the host: for the
+progress bar and its estimate); ``{"epoch", "step", <metrics>}`` every ``log_every``
+iterations; ``{"epoch_done", "step", <metrics>}`` after each epoch.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -28,6 +39,7 @@ from ganzoo.errors import UnreadableImageError
 from ganzoo.rundir import METRICS_FILE, SAMPLES_DIR, write_metric_specs
 from ganzoo.sampling import grid_png
 from ganzoo.checkpoint import atomic_write_bytes
+from ganzoo.threads import ThreadBudget
 from ganzoo.training import checkpointing
 from ganzoo.training.components import build_components
 from ganzoo.training.rng import seed_globals
@@ -36,6 +48,8 @@ from ganzoo.training.stopping import NonFiniteLossError, TrainingInterrupted, st
 from ganzoo.training.updates import Updater
 
 GRID_SIZE = 100  # 10 x 10
+#: seconds between progress events without metrics (and looks at the other runs' threads)
+PROGRESS_SECONDS = 0.5
 
 
 @dataclass
@@ -49,6 +63,9 @@ class TrainResult:
     seconds: float
     last_metrics: dict[str, float] = field(default_factory=dict)
     checkpoint: Path | None = None
+    #: iterations the run had done when this call started (0, or where ``resume`` took it up);
+    #: ``steps - start_step`` were trained in ``seconds``
+    start_step: int = 0
 
 
 class Trainer:
@@ -60,6 +77,17 @@ class Trainer:
         self.config = config
         self.run_dir = Path(run_dir)
         self.on_progress = on_progress if on_progress is not None else (lambda event: None)
+        # CPU threads: set now (data and models are built with them), given back by fit().
+        self.thread_budget = ThreadBudget(config.threads)
+        config.threads_at_start = self.thread_budget.open()
+        weakref.finalize(self, self.thread_budget.close)  # a trainer that never fits
+        try:
+            self._build(config, resume_from, dist)
+        except BaseException:
+            self.thread_budget.close()
+            raise
+
+    def _build(self, config: TrainConfig, resume_from: dict[str, Any] | None, dist: Distributed | None) -> None:
         self.device = select_device(config.device)
         self.dist = dist or distributed.from_environment(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
@@ -90,6 +118,7 @@ class Trainer:
         self.iteration_in_epoch = 0  # completed iterations of the epoch in progress
         self.epoch_rng_state: torch.Tensor | None = None  # data_rng before this epoch's order was drawn
         self.stop_requested: str | None = None  # set (to a reason) to stop at the next iteration
+        self._next_tick = 0.0  # time.monotonic() of the next progress event without metrics
         self.last_metrics: dict[str, float] = {}
         self.checkpoint_path: Path | None = Path(resume_from["path"]) if resume_from and "path" in resume_from else None
         self.sampling_generator: torch.nn.Module | None = None  # set by plugins (EMA)
@@ -198,6 +227,7 @@ class Trainer:
     def fit(self) -> TrainResult:
         """Train until ``config.epochs``; checkpoint and save a grid after every epoch."""
         start = time.perf_counter()
+        start_step = self.step
         per_epoch = self.iterations_per_epoch()
         self.generator.train()
         self.discriminator.train()
@@ -208,9 +238,26 @@ class Trainer:
             self.hooks("on_train_start", checkpoint=self.resumed_from)
             self._train_epochs(per_epoch)
         finally:  # also on an interruption or a failure: plugins release what they hold
-            self.hooks("on_train_end")
+            try:
+                self.hooks("on_train_end")
+            finally:
+                self.thread_budget.close()
         return TrainResult(self.run_dir, self.config, self.epoch, self.step, time.perf_counter() - start,
-                           dict(self.last_metrics), self.checkpoint_path)
+                           dict(self.last_metrics), self.checkpoint_path, start_step)
+
+    def _tick(self, report: bool = True) -> None:
+        """After each iteration: every :data:`PROGRESS_SECONDS` (and after the first two
+        iterations of an epoch, so that a progress bar can estimate the time left at once),
+        report the iteration count (unless the log was just flushed, which reported it with
+        the metrics), without metrics and without waiting for the device, and let an
+        automatic thread count follow the other runs."""
+        now = time.monotonic()
+        if now < self._next_tick and self.iteration_in_epoch > 2:
+            return
+        self._next_tick = now + PROGRESS_SECONDS
+        self.thread_budget.recheck(now)
+        if report and self.dist.is_main:
+            self.on_progress({"epoch": self.epoch + 1, "step": self.step})
 
     def _request_stop(self, reason: str) -> None:
         self.stop_requested = reason
@@ -223,8 +270,9 @@ class Trainer:
                 "total_epochs": config.epochs, "per_epoch": per_epoch, "epoch": self.epoch + 1,
                 "run_dir": str(self.run_dir), "device": str(self.device), "world_size": self.dist.world_size,
                 "examples": self.batches.num_examples(), "resumed_at_step": self.step if self.resumed_from else None,
-                "metric_specs": self.parts.metric_specs,
+                "metric_specs": self.parts.metric_specs, "threads": self.thread_budget.describe(),
             })
+        self._next_tick = 0.0
         log = open(self.run_dir / METRICS_FILE, "a") if self.dist.is_main else contextlib.nullcontext(None)
         with log as log_file, stop_on_signals(self._request_stop, lambda: bool(self.stop_requested)):
             pending: list[tuple[int, int, dict[str, torch.Tensor]]] = []
@@ -242,8 +290,10 @@ class Trainer:
                     self.iteration_in_epoch += 1
                     pending.append((self.step, self.epoch + 1, metrics))
                     self.hooks("on_step_end", step=self.step, metrics=metrics)
-                    if len(pending) >= config.log_every:
+                    flushed = len(pending) >= config.log_every
+                    if flushed:
                         self._flush(pending, log_file)
+                    self._tick(report=not flushed)
                 self._flush(pending, log_file)
                 self.epoch += 1
                 self.iteration_in_epoch = 0
