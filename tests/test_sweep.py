@@ -1,0 +1,106 @@
+"""``ganzoo sweep``: a grid trained N at a time, finished runs skipped, interrupted ones
+resumed, every run evaluated, mean ± std per configuration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ganzoo.cli import main
+
+QUICK = ["--set", "epochs=1", "--set", "limit_batches=3", "--set", "batch_size=16", "--set", "device=cpu",
+         "--eval-n", "100", "--parallel", "2"]
+
+
+def sweep(capsys, *args):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", *args])
+    captured = capsys.readouterr()
+    return exit_.value.code, captured.out, captured.err
+
+
+@pytest.fixture
+def data(synthetic_root):
+    return ["--set", f"data_root={synthetic_root}"]
+
+
+def test_a_grid_trains_evaluates_and_summarises_each_configuration_over_seeds(data, tmp_path, capsys):
+    out = tmp_path / "sweep"
+    code, stdout, err = sweep(capsys, "--model", "gan", "--set", "loss=hinge,least-squares", "--seeds", "0,1",
+                              "--out", str(out), *QUICK, *data)
+    assert code == 0, err
+    assert "2 configurations x 2 seeds = 4 runs, 2 at a time" in stdout
+    names = ["gan-loss_hinge", "gan-loss_least-squares"]
+    for name in names:
+        for seed in (0, 1):
+            run = out / f"{name}-s{seed}"
+            assert json.loads((run / "config.json").read_text())["seed"] == seed
+            assert (run / "eval" / "metrics.json").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert [row["name"] for row in summary["configurations"]] == names
+    fid = summary["configurations"][0]["metrics"]["fid"]
+    assert len(fid["values"]) == 2 and fid["mean"] == pytest.approx(sum(fid["values"]) / 2)
+    table = (out / "summary.md").read_text()
+    assert "| gan-loss_hinge | 2 |" in table and "±" in table
+
+    # The same command again: nothing is trained or evaluated twice.
+    stamps = {p: p.stat().st_mtime for p in out.glob("*/checkpoints/latest")}
+    code, _, err = sweep(capsys, "--model", "gan", "--set", "loss=hinge,least-squares", "--seeds", "0,1",
+                         "--out", str(out), *QUICK, *data)
+    assert code == 0 and err.count("finished, skipped") == 4 and "eval" not in err
+    assert stamps == {p: p.stat().st_mtime for p in out.glob("*/checkpoints/latest")}
+
+    # More epochs: every run is resumed from its checkpoint, not started again.
+    code, _, err = sweep(capsys, "--model", "gan", "--set", "loss=hinge,least-squares", "--seeds", "0,1",
+                         "--out", str(out), *QUICK, "--set", "epochs=2", *data)
+    assert code == 0 and err.count("resuming") == 4
+    log = [json.loads(line) for line in (out / "gan-loss_hinge-s0" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == list(range(1, 7))
+
+
+def test_a_toml_grid_and_a_failing_run_reported_by_name(synthetic_root, tmp_path, capsys):
+    grid = tmp_path / "grid.toml"
+    grid.write_text(f"""
+[sweep]
+dataset = "mnist"
+seeds = [3]
+parallel = 2
+set = {{ epochs = 1, limit_batches = 2, batch_size = 16, device = "cpu", data_root = "{synthetic_root}" }}
+eval = {{ n = 100 }}
+
+[[runs]]
+name = "plain"
+model = "gan"
+
+[[runs]]
+name = "broken"
+model = "gan"
+set = {{ lr = -1 }}
+""")
+    code, stdout, err = sweep(capsys, "--file", str(grid), "--out", str(tmp_path / "sweep"))
+    assert code == 1
+    assert "broken-s3: failed (exit 2)" in err and "plain-s3: ok" in err
+    assert "lr" in (tmp_path / "sweep" / "broken-s3.log").read_text()
+    assert "Failed: broken-s3" in (tmp_path / "sweep" / "summary.md").read_text()
+    assert (tmp_path / "sweep" / "plain-s3" / "eval" / "metrics.json").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "gan", "--set", "epochs"], "--set 'epochs' is not KEY=VALUE"),
+    (["--model", "gan", "--seeds", "a,b"], "is not a comma-separated list of integers"),
+    (["--model", "gan", "--seeds", "1,1"], "seeds must be distinct"),
+    (["--model", "gan", "--set", "seed=4"], "the sweep sets both"),
+    ([], "give --model"),
+    (["--model", "nope"], "unknown model 'nope'"),
+])
+def test_bad_grids_are_one_line(args, message, tmp_path, capsys):
+    code, _, err = sweep(capsys, *args, "--out", str(tmp_path / "s"))
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_toml_grid_with_an_unknown_key_is_one_line(tmp_path, capsys):
+    grid = tmp_path / "g.toml"
+    grid.write_text('[sweep]\nseed = [1]\n[[runs]]\nmodel = "gan"\n')
+    code, _, err = sweep(capsys, "--file", str(grid))
+    assert code == 2 and "unknown key(s) in [sweep]: seed" in err
