@@ -443,7 +443,9 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, in
 
 # --- eval ------------------------------------------------------------------------------
 
-EVAL_METRICS = ("fid", "kid", "is", "coverage", "accuracy")  # = ganzoo.evaluation.metrics.METRICS (no torch import here)
+# = ganzoo.evaluation.metrics.METRICS and METRIC_ALIASES (no torch import here); coverage is the class coverage
+EVAL_METRICS = ("fid", "kid", "is", "pr", "dc", "coverage", "accuracy")
+EVAL_METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc"}
 
 
 class MetricList(click.ParamType):
@@ -454,7 +456,7 @@ class MetricList(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list[str]:
         if isinstance(value, list):
             return value
-        names = [v.strip().lower() for v in str(value).split(",") if v.strip()]
+        names = [EVAL_METRIC_ALIASES.get(v.strip().lower(), v.strip().lower()) for v in str(value).split(",") if v.strip()]
         if not names:
             self.fail(f"no metric given; choose from {','.join(EVAL_METRICS)}", param, ctx)
         for name in names:
@@ -473,7 +475,8 @@ class MetricList(click.ParamType):
 @click.option("--n", "-n", type=click.IntRange(min=2), default=10000, show_default=True,
               help="Samples per run (balanced over the classes for conditional models).")
 @click.option("--metrics", type=MetricList(), default=",".join(EVAL_METRICS), show_default=True,
-              help="Comma-separated: fid, kid, is, coverage (class histogram), accuracy (conditional models).")
+              help="Comma-separated: fid, kid, is, pr (precision and recall), dc (density and k-NN coverage), "
+                   "coverage (class histogram), accuracy (conditional models).")
 @click.option("--features", type=RegistryName("feature_extractors"),
               help="Feature extractor (see 'ganzoo list feature-extractors'). "
                    "[default: the dataset's classifier, else inception]")
@@ -490,11 +493,15 @@ class MetricList(click.ParamType):
 @click.option("--overwrite", is_flag=True, help="Replace the metrics.json already in --out.")
 @click.option("--ema/--no-ema", default=True, show_default=True,
               help="Use the moving average of G's weights when the run kept one (--ema).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Bootstrap resamples of the generated samples behind the ± of FID, precision, recall, density "
+                   "and coverage (0: none).")
 def eval_(runs: tuple[Path, ...], n: int, metrics: list[str], features: str | None, seed: int, device: str,
           batch_size: int | None, data_root: Path | None, inception_weights: Path | None, out: Path | None,
-          overwrite: bool, ema: bool) -> None:
+          overwrite: bool, ema: bool, bootstrap: int) -> None:
     """Measure saved generators: FID, KID and IS (torchmetrics) against the dataset's test split,
-    class coverage and, for conditional models, conditional accuracy.
+    precision and recall, density and coverage (k-NN on the same features), class coverage
+    and, for conditional models, conditional accuracy.
 
     Several runs are evaluated with the same settings and shown side by side. Writes
     metrics.json, report.md and report.html (one self-contained page with each run's
@@ -508,6 +515,7 @@ def eval_(runs: tuple[Path, ...], n: int, metrics: list[str], features: str | No
     report = evaluate(
         list(runs), n=n, metrics=metrics, features=features, device=device, out=out, batch_size=batch_size,
         data_root=data_root, inception_weights=inception_weights, seed=seed, ema=ema, overwrite=overwrite,
+        bootstrap=bootstrap,
         log=lambda message: err_console.print(f"[dim]{escape(message)}[/]", highlight=False, soft_wrap=True),
     )
     console.print(rich_table(report))

@@ -25,7 +25,7 @@ from typing import Any
 
 from ganzoo.errors import describe_os_error
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
-from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_details, run_title
+from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_details, run_title, spread_note
 from ganzoo.evaluation.training_log import (
     TrainingLog,
     load_training_log,
@@ -229,7 +229,10 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) ->
     for label, better, cells in rows(report):
         parts.append(f"<tr><th>{escape(label)}</th><td>{escape(better)}</td>"
                      + "".join(f'<td class="value">{escape(c)}</td>' for c in cells) + "</tr>")
-    parts += ["</tbody>", "</table>", f'<p class="note">{escape(COMPARABILITY)}</p>', "<h2>Runs</h2>", '<div class="runs">']
+    parts += ["</tbody>", "</table>"]
+    if spread_note(report):
+        parts.append(f'<p class="note">{escape(spread_note(report))}</p>')
+    parts += [f'<p class="note">{escape(COMPARABILITY)}</p>', "<h2>Runs</h2>", '<div class="runs">']
     for index, run in enumerate(report.runs):
         parts += [
             '<section class="run">',

@@ -1,4 +1,6 @@
-"""The metrics: torchmetrics' FID, KID and IS on an extractor's outputs, and the class metrics.
+"""The metrics: torchmetrics' FID, KID and IS on an extractor's outputs, the k-NN metrics
+(precision, recall, density, coverage: :mod:`~ganzoo.evaluation.manifold`), the class
+metrics, and the bootstrap spreads (``±``) of FID and the k-NN metrics.
 
 torchmetrics' metrics take a ``feature=`` module and run it on what ``update`` receives.
 ganzoo gives them :class:`PassThrough` and updates them with the extractor's outputs, so
@@ -6,10 +8,15 @@ the extractor runs once per batch for all of them (and the real images' features
 from the cache); the FID, KID and IS formulas, their float64 accumulation and their subset
 sampling are torchmetrics' own. Everything accumulates on the evaluation device; the only
 copies to the host are the final numbers.
+
+What the real side of the metrics needs (the features, FID's moments for the bootstrap,
+the k-NN radii of the real subset) is a :class:`RealReference`, built once per extractor and
+shared by every run of an evaluation.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
@@ -17,10 +24,22 @@ from typing import Any, Callable, TypeVar
 import torch
 from torch import nn
 
+from ganzoo.evaluation.frechet import Moments, bootstrap_fid
+from ganzoo.evaluation.manifold import DC_K, PR_K, kth_neighbour_radii, manifold_metrics, subsample
+
 T = TypeVar("T")
 
-# What `--metrics` accepts, in report order.
-METRICS = ("fid", "kid", "is", "coverage", "accuracy")
+# What `--metrics` accepts, in report order: pr = precision and recall, dc = density and
+# (k-NN) coverage, coverage = the class coverage (histogram of predicted classes).
+METRICS = ("fid", "kid", "is", "pr", "dc", "coverage", "accuracy")
+# Names that --metrics also accepts, for the metric that computes them (coverage alone is
+# the class coverage, as it always was).
+METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc"}
+# Bootstrap resamples of the generated set behind the ± of FID and the k-NN metrics.
+BOOTSTRAP = 20
+# Fixed seed of the real subset the k-NN metrics use when the test split has more images
+# than --n: every run and every --seed at one n meets the same real images.
+REAL_SUBSET_SEED = 0
 KID_SUBSETS = 100
 KID_SUBSET_SIZE = 1000
 IS_SPLITS = 10
@@ -37,17 +56,23 @@ class MetricInfo:
     meaning: str
 
 
-# key in metrics.json -> how to read it. Keys ending in _std are shown with their mean.
+BOOTSTRAP_MEANS = ("± is the std over the bootstrap resamples of the generated samples (drawn with replacement), "
+                   "the real images fixed")
+
+# key in metrics.json -> how to read it. A key's spread, ``KEY_std`` (``kid_std`` for
+# ``kid_mean``), is shown after it as ``±``.
 RESULTS: dict[str, MetricInfo] = {
     "fid": MetricInfo(
         "FID", False,
         "Fréchet distance between Gaussians fitted to the extractor's features of the generated and the "
-        "held-out real images: image quality and diversity in one number; 0 for identical statistics.",
+        "held-out real images: image quality and diversity in one number; 0 for identical statistics. "
+        f"{BOOTSTRAP_MEANS}.",
     ),
     "kid_mean": MetricInfo(
         "KID", False,
         f"squared MMD between the same features with a cubic polynomial kernel, mean ± std over {KID_SUBSETS} "
-        f"subsets of up to {KID_SUBSET_SIZE}; unbiased, so about 0 (even slightly negative) for matching "
+        f"subsets of up to {KID_SUBSET_SIZE} (torchmetrics': the spread of one subset's estimate, wider than the "
+        "uncertainty of the mean); unbiased, so about 0 (even slightly negative) for matching "
         "distributions, and fairer than FID for small n.",
     ),
     "is_mean": MetricInfo(
@@ -55,6 +80,31 @@ RESULTS: dict[str, MetricInfo] = {
         f"Inception Score, exp(E[KL(p(y|x) || p(y))]) of the extractor's class probabilities, mean ± std over "
         f"{IS_SPLITS} splits: high when each sample is clearly one class and all classes appear; at most the "
         "number of classes (10 for the domain classifiers). Compare with the real test images' IS.",
+    ),
+    "precision": MetricInfo(
+        "precision", True,
+        "improved precision (Kynkäänniemi et al. 2019, k=3): the share of generated samples inside the real "
+        "manifold (the union of balls around real samples reaching to their 3rd nearest real neighbour), on the "
+        f"extractor's features: are the samples realistic? 0 to 1; {BOOTSTRAP_MEANS}.",
+    ),
+    "recall": MetricInfo(
+        "recall", True,
+        "improved recall (k=3): the share of real samples inside the generated manifold: is the real variety "
+        f"reproduced? Low recall with high precision is mode collapse. 0 to 1; {BOOTSTRAP_MEANS}, each sample "
+        "keeping its ball.",
+    ),
+    "density": MetricInfo(
+        "density", True,
+        "density (Naeem et al. 2020, k=5): how many real samples' balls (to their 5th nearest real neighbour) "
+        "hold a generated sample, on average, divided by 5: about 1 when the distributions match, above 1 when "
+        f"samples crowd where real data is dense; unlike precision, not fooled by real outliers; {BOOTSTRAP_MEANS}.",
+    ),
+    "knn_coverage": MetricInfo(
+        "k-NN coverage", True,
+        "coverage (Naeem et al. 2020, k=5): the share of real samples whose ball holds at least one generated "
+        "sample: how much of the real data is reproduced, robust to outliers; about 1 - 2^-5 = 0.97 for two "
+        f"samples of equal size from one distribution. Not the class coverage below; {BOOTSTRAP_MEANS}, each sample "
+        "keeping its ball.",
     ),
     "classes_covered": MetricInfo(
         "classes covered", True,
@@ -122,45 +172,91 @@ def class_distance(fake_counts: torch.Tensor, real_counts: torch.Tensor) -> tupl
     return covered, float(0.5 * (fake - real).abs().sum())
 
 
+class RealReference:
+    """The real side of the feature metrics for one extractor, shared by every run of an
+    evaluation: the held-out split's features, FID's moments (for the bootstrap) and, per
+    sample count, the k-NN metrics' real subset and its radii, each computed once."""
+
+    def __init__(self, features: torch.Tensor, device: torch.device) -> None:
+        self.device = metric_device(device)
+        self.features = features.to(self.device)
+        self._moments: Moments | None = None
+        self._subsets: dict[int, tuple[torch.Tensor, dict[int, torch.Tensor]]] = {}
+
+    @property
+    def n(self) -> int:
+        return int(self.features.shape[0])
+
+    def moments(self) -> Moments:
+        """Mean, covariance and its square root of the real features (float64), for FID's bootstrap."""
+        if self._moments is None:
+            self._moments = Moments.of(self.features, with_sqrt=True)
+        return self._moments
+
+    def knn_subset(self, n: int) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+        """``n`` real features (all when the split has no more; else a subset fixed by
+        ``REAL_SUBSET_SEED``) and their squared k-NN radii for PR_K and DC_K."""
+        n = min(n, self.n)
+        if n not in self._subsets:
+            index = subsample(self.n, n, seed=REAL_SUBSET_SEED)
+            real = self.features if index is None else self.features[index.to(self.device)]
+            radii = kth_neighbour_radii((real - real.mean(0, keepdim=True)).float(), (PR_K, DC_K))
+            self._subsets[n] = (real, radii)
+        return self._subsets[n]
+
+
+def _std(values: list[float]) -> float:
+    return float(torch.tensor(values, dtype=torch.float64).std())
+
+
 class SampleMetrics:
     """The selected metrics of one run: fed batch by batch, computed once at the end.
 
-    ``real`` holds the held-out split's features from the extractor, ``real_classes`` the
-    classifier's predicted-class counts on it (``None`` without a classifier).
+    ``real`` holds the held-out split's features from the extractor (:class:`RealReference`),
+    ``real_classes`` the classifier's predicted-class counts on it (``None`` without a
+    classifier). ``bootstrap``: resamples of the generated set behind the ``±`` of FID and
+    the k-NN metrics (0 or 1: none).
     """
 
     def __init__(
         self,
         selected: set[str],
         *,
-        real_features: torch.Tensor,
+        real: RealReference,
         real_classes: torch.Tensor | None,
         n: int,
         device: torch.device,
         seed: int,
+        bootstrap: int = BOOTSTRAP,
     ) -> None:
         from torchmetrics.image.fid import FrechetInceptionDistance
         from torchmetrics.image.kid import KernelInceptionDistance
 
         self.selected = selected
         self.seed = seed
+        self.n = n
+        self.bootstrap = bootstrap if bootstrap >= 2 else 0
         self.device = metric_device(device)
-        num_features = real_features.shape[1]
-        real = real_features.to(self.device)
+        self.real = real
+        num_features = real.features.shape[1]
         self.fid = self.kid = None
         self.logits: list[torch.Tensor] = []
+        # the generated features, kept where FID's bootstrap or the k-NN metrics need them
+        self.keep_features = bool({"pr", "dc"} & selected) or ("fid" in selected and self.bootstrap > 0)
+        self.features: list[torch.Tensor] = []
         if "fid" in selected:
             self.fid = FrechetInceptionDistance(feature=PassThrough(num_features), reset_real_features=False)
-            self.fid.to(self.device).update(real, real=True)
+            self.fid.to(self.device).update(real.features, real=True)
         if "kid" in selected:
-            size = min(KID_SUBSET_SIZE, n, len(real))
+            size = min(KID_SUBSET_SIZE, n, real.n)
             self.kid = _quiet(KernelInceptionDistance, feature=PassThrough(num_features), subsets=KID_SUBSETS,
                               subset_size=size, reset_real_features=False)
-            self.kid.to(self.device).update(real, real=True)
+            self.kid.to(self.device).update(real.features, real=True)
         self.real_classes = real_classes
         self.class_counts = None if real_classes is None else torch.zeros(len(real_classes), dtype=torch.long, device=device)
         self.correct = torch.zeros((), dtype=torch.long, device=device)
         self.labelled = 0
+        self.seconds: dict[str, float] = {}  # what each metric's final computation cost
 
     def update(
         self,
@@ -176,6 +272,8 @@ class SampleMetrics:
             self.fid.update(features, real=False)
         if self.kid is not None:
             self.kid.update(features, real=False)
+        if self.keep_features:
+            self.features.append(features.float())
         if "is" in self.selected and logits is not None:
             self.logits.append(logits.to(self.device))
         if class_logits is not None and self.class_counts is not None:
@@ -185,24 +283,63 @@ class SampleMetrics:
                 self.correct += (predicted == labels).sum()
                 self.labelled += len(labels)
 
+    def _timed(self, name: str, compute: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        try:
+            return compute()
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+
     def compute(self) -> tuple[dict[str, float], dict[str, list[float]]]:
         """The values for ``metrics.json`` and the class histograms (shares of generated
         and real images per class; empty without a classifier)."""
         values: dict[str, float] = {}
         histograms: dict[str, list[float]] = {}
+        fake = torch.cat(self.features) if self.features else None
         if self.fid is not None:
-            values["fid"] = float(self.fid.compute())
+            values["fid"] = self._timed("fid", lambda: float(self.fid.compute()))
+            if self.bootstrap and fake is not None:
+                spread = self._timed("fid_bootstrap", lambda: bootstrap_fid(
+                    self.real.moments(), fake, resamples=self.bootstrap, seed=self.seed))
+                values["fid_std"] = _std(spread)
         if self.kid is not None:
-            mean, std = _seeded(self.seed, self.kid.compute)
+            mean, std = self._timed("kid", lambda: _seeded(self.seed, self.kid.compute))
             values["kid_mean"], values["kid_std"] = float(mean), float(std)
         if self.logits:
-            values["is_mean"], values["is_std"] = inception_score(torch.cat(self.logits), seed=self.seed)
+            values["is_mean"], values["is_std"] = self._timed(
+                "is", lambda: inception_score(torch.cat(self.logits), seed=self.seed))
+        if {"pr", "dc"} & self.selected and fake is not None:
+            values.update(self._timed("pr_dc", lambda: self._knn(fake)))
         if self.class_counts is not None and self.real_classes is not None:
             if "coverage" in self.selected:
                 values["classes_covered"], values["class_tv"] = class_distance(self.class_counts, self.real_classes)
             if "accuracy" in self.selected and self.labelled:
                 values["conditional_accuracy"] = float(self.correct) / self.labelled
-            fake = self.class_counts.double() / max(1, int(self.class_counts.sum()))
+            fake_shares = self.class_counts.double() / max(1, int(self.class_counts.sum()))
             real = self.real_classes.double() / max(1, int(self.real_classes.sum()))
-            histograms = {"generated": [round(v, 5) for v in fake.tolist()], "real": [round(v, 5) for v in real.tolist()]}
+            histograms = {"generated": [round(v, 5) for v in fake_shares.tolist()],
+                          "real": [round(v, 5) for v in real.tolist()]}
         return values, histograms
+
+    def knn_n(self) -> int:
+        """Samples on each side of the k-NN metrics: ``n``, or the real split's size if smaller."""
+        return min(self.n, self.real.n)
+
+    def _knn(self, fake: torch.Tensor) -> dict[str, float]:
+        """Precision and recall and/or density and coverage, on ``knn_n`` samples of each side."""
+        size = self.knn_n()
+        real, radii = self.real.knn_subset(size)
+        index = subsample(len(fake), size, seed=self.seed)  # conditional samples come sorted by class
+        if index is not None:
+            fake = fake[index.to(fake.device)]
+        result = manifold_metrics(real, fake, real_radii=radii, resamples=self.bootstrap, seed=self.seed)
+        values: dict[str, float] = {}
+        names = (["precision", "recall"] if "pr" in self.selected else []) + (
+            ["density", "coverage"] if "dc" in self.selected else [])
+        for name in names:
+            key = "knn_coverage" if name == "coverage" else name
+            values[key] = getattr(result, name)
+            std = result.std(name)
+            if std is not None:
+                values[f"{key}_std"] = std
+        return values

@@ -29,22 +29,31 @@ from ganzoo.evaluation.extractors import (
     domain_classifier,
     why_default,
 )
-from ganzoo.evaluation.metrics import METRICS, SampleMetrics, inception_score
+from ganzoo.evaluation.metrics import (
+    BOOTSTRAP,
+    METRIC_ALIASES,
+    METRICS,
+    RealReference,
+    SampleMetrics,
+    inception_score,
+)
 from ganzoo.evaluation.results import REAL_SPLIT, EvalReport, RunEvaluation
 from ganzoo.evaluation.sources import dataset_fingerprint, generated_batches, real_batches
 from ganzoo.sampling import LoadedGenerator, load_generator
 
 DEFAULT_N = 10000
 # What the feature extractor is for; the class metrics need only the dataset's classifier.
-FEATURE_METRICS = ("fid", "kid", "is")
+FEATURE_METRICS = ("fid", "kid", "is", "pr", "dc")
 CLASS_METRICS = {"coverage": "class coverage", "accuracy": "conditional accuracy"}
 
 
 def parse_metrics(metrics: str | Iterable[str] | None) -> list[str]:
-    """``"fid,kid"`` or ``["fid", "kid"]`` to a validated list in report order; ``None``: all."""
+    """``"fid,kid"`` or ``["fid", "kid"]`` to a validated list in report order; ``None``: all.
+    ``precision``/``recall`` name ``pr``, ``density`` names ``dc`` (each pair is computed together)."""
     if metrics is None:
         return list(METRICS)
     names = [m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
+    names = [METRIC_ALIASES.get(m, m) for m in names]
     unknown = [m for m in names if m not in METRICS]
     if unknown or not names:
         import difflib
@@ -170,6 +179,7 @@ def evaluate(
     ema: bool = True,
     overwrite: bool = False,
     write: bool = True,
+    bootstrap: int = BOOTSTRAP,
     log: Callable[[str], None] | None = None,
 ) -> EvalReport:
     """Evaluate the generators of one or several runs (directories or checkpoint files).
@@ -182,7 +192,8 @@ def evaluate(
     ``write``, ``metrics.json``, ``report.md`` and ``report.html`` (with each run's
     sample grid and training curves) go to ``out`` (default ``RUN_DIR/eval`` for one
     run; required for several), which must not hold a ``metrics.json`` already unless
-    ``overwrite``.
+    ``overwrite``. ``bootstrap``: resamples of the generated samples behind the ``±`` of
+    FID, precision, recall, density and coverage (0: no ``±`` for them).
     """
     say = log or (lambda message: None)
     run_paths = [Path(runs)] if isinstance(runs, (str, Path)) else [Path(r) for r in runs]
@@ -192,6 +203,8 @@ def evaluate(
         raise ConfigError(f"--n must be an integer >= 2 (FID needs two samples), got {n!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
         raise ConfigError(f"--batch-size must be an integer >= 1, got {batch_size!r}")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0 or bootstrap == 1:
+        raise ConfigError(f"--bootstrap must be 0 (no ±) or an integer >= 2, got {bootstrap!r}")
     selected = parse_metrics(metrics)
     registry = plugins.get_zoo().feature_extractors
     if features is not None:
@@ -232,11 +245,14 @@ def evaluate(
                            classifier_spec.name if classifier_spec else None, classifier))
 
     _warn_if_few_samples(n, selected, plans, say)
+    references: dict[tuple[str, str], RealReference] = {}  # (extractor, real data) -> its real side, shared
     results = [
-        _evaluate_one(plan, n=n, selected=selected, seed=seed, batch_size=batch_size, extractors=extractors, say=say)
+        _evaluate_one(plan, n=n, selected=selected, seed=seed, batch_size=batch_size, extractors=extractors,
+                      bootstrap=bootstrap, references=references, say=say)
         for plan in plans
     ]
-    report = EvalReport(runs=results, n=n, seed=seed, metrics=selected, device=str(target), out=out_dir)
+    report = EvalReport(runs=results, n=n, seed=seed, metrics=selected, device=str(target), out=out_dir,
+                        bootstrap=bootstrap)
     if write and out_dir is not None:
         from ganzoo.evaluation.report import write_report
         from ganzoo.sampling import grid_png, report_grid
@@ -266,12 +282,14 @@ FEW_SAMPLES = 1000
 
 def _warn_if_few_samples(n: int, selected: list[str], plans: list[_Plan], say: Callable[[str], None]) -> None:
     """Small ``--n`` is allowed (a quick look), but its FID is not comparable: say so."""
-    if not {"fid", "kid", "is"} & set(selected):
+    if not set(FEATURE_METRICS) & set(selected):
         return
     dims = max(plan.extractor.num_features for plan in plans)
     if n >= max(FEW_SAMPLES, dims):
         return
-    names = " and ".join(label for metric, label in (("fid", "FID"), ("kid", "KID"), ("is", "IS")) if metric in selected)
+    labels = [label for metric, label in (("fid", "FID"), ("kid", "KID"), ("is", "IS"), ("pr", "precision/recall"),
+                                          ("dc", "density/coverage")) if metric in selected]
+    names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
     why = (f"FID's covariance of {dims} features needs more than {dims} samples" if n <= dims and "fid" in selected
            else f"{names} {'are' if ' and ' in names else 'is'} biased and noisy at small n")
     say(f"warning: --n {n}: {why}; compare only figures with the same --n (the default is 10000)")
@@ -286,6 +304,8 @@ def _evaluate_one(
     seed: int,
     batch_size: int | None,
     extractors: _Extractors,
+    bootstrap: int,
+    references: dict[tuple[str, str], RealReference],
     say: Callable[[str], None],
 ) -> RunEvaluation:
     start = time.perf_counter()
@@ -304,8 +324,9 @@ def _evaluate_one(
         wanted.discard("is")
         not_computed["is"] = f"feature extractor {name!r} gives no logits"
 
+    fingerprint = dataset_fingerprint(plan.spec, plan.real_dataset)
     common = dict(dataset_name=plan.dataset_name, spec=plan.spec, dataset=plan.real_dataset,
-                  fingerprint=dataset_fingerprint(plan.spec, plan.real_dataset), device=loaded.device, seed=seed,
+                  fingerprint=fingerprint, device=loaded.device, seed=seed,
                   say=lambda message: say(f"{plan.path}: {message}"))
     real_start = time.perf_counter()
     real = real_statistics(extractor, name, batch_size=batch_size or extractors.batch_size(name),
@@ -317,9 +338,12 @@ def _evaluate_one(
     real_seconds = 0.0 if real.cached and class_real.cached else time.perf_counter() - real_start
 
     say(f"{plan.path}: {n} samples through {name!r}")
+    key = (f"{name} {extractor.weights_sha256}", f"{plan.dataset_name} {fingerprint}")
+    if key not in references:
+        references[key] = RealReference(real.features, loaded.device)
     metric_set = SampleMetrics(
-        wanted, real_features=real.features, real_classes=class_real.class_counts if classifier is not None else None,
-        n=n, device=loaded.device, seed=seed,
+        wanted, real=references[key], real_classes=class_real.class_counts if classifier is not None else None,
+        n=n, device=loaded.device, seed=seed, bootstrap=bootstrap,
     )
     for images, labels in generated_batches(loaded, n, seed=seed, batch_size=batch_size or extractors.batch_size(name)):
         features, logits = extractor(images)
@@ -342,6 +366,8 @@ def _evaluate_one(
         classifier=plan.classifier_name if classifier is not None else None,
         classifier_sha256=classifier.weights_sha256 if classifier is not None else None,
         real_n=real.n,
+        real_fingerprint=fingerprint,
+        knn_n=metric_set.knn_n() if {"pr", "dc"} & wanted else None,
         real_cached=real.cached and class_real.cached,
         real_inception_score=real.inception_score,
         metrics=values,
@@ -349,4 +375,5 @@ def _evaluate_one(
         class_histograms=histograms,
         seconds=time.perf_counter() - start,
         real_seconds=real_seconds,
+        metric_seconds=metric_set.seconds,
     )

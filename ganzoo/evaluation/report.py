@@ -15,14 +15,15 @@ from ganzoo.checkpoint import atomic_write_bytes
 from ganzoo.errors import ConfigError, describe_os_error
 from ganzoo.evaluation.html import html_report
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
-from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_title
+from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_title, spread_note
 from ganzoo.evaluation.training_log import load_training_log, run_directory
 from ganzoo.rundir import METRIC_SPECS_FILE, METRICS_FILE
 
 
 def rich_table(report: EvalReport) -> Table:
     """The terminal table."""
-    table = Table(title=f"ganzoo eval: {report.n} samples per run, seed {report.seed}, {report.device}", title_justify="left")
+    table = Table(title=f"ganzoo eval: {report.n} samples per run, seed {report.seed}, {report.device}", title_justify="left",
+                  caption=spread_note(report) or None, caption_justify="left")
     table.add_column("metric", style="bold cyan", no_wrap=True)
     table.add_column("better")
     for run in report.runs:
@@ -48,6 +49,8 @@ def markdown(report: EvalReport) -> str:
     ]
     for label, better, cells in rows(report):
         lines.append(f"| {escape(label)} | {better} | " + " | ".join(escape(c) for c in cells) + " |")
+    if spread_note(report):
+        lines += ["", spread_note(report)]
     lines += ["", "## Runs", ""]
     for run in report.runs:
         lines.append(f"- `{run.run}`: checkpoint `{run.checkpoint}` (sha256 `{run.checkpoint_sha256}`), "

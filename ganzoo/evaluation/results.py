@@ -37,6 +37,8 @@ class RunEvaluation:
     classifier: str | None
     classifier_sha256: str | None
     real_n: int
+    real_fingerprint: str
+    knn_n: int | None  # samples on each side of precision/recall/density/coverage
     real_cached: bool
     real_inception_score: tuple[float, float] | None
     metrics: dict[str, float]
@@ -44,6 +46,7 @@ class RunEvaluation:
     class_histograms: dict[str, list[float]]
     seconds: float
     real_seconds: float
+    metric_seconds: dict[str, float] = field(default_factory=dict)  # final computation of each metric
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,13 +61,16 @@ class RunEvaluation:
             "features": {"name": self.features, "weights_sha256": self.features_sha256},
             "classifier": None if self.classifier is None
             else {"name": self.classifier, "weights_sha256": self.classifier_sha256},
-            "real": {"split": REAL_SPLIT, "n": self.real_n, "cached": self.real_cached,
+            "real": {"split": REAL_SPLIT, "n": self.real_n, "fingerprint": self.real_fingerprint,
+                     "cached": self.real_cached,
                      "inception_score": None if self.real_inception_score is None else list(self.real_inception_score)},
+            "knn_n": self.knn_n,
             "metrics": self.metrics,
             "not_computed": self.not_computed,
             "class_histograms": self.class_histograms,
             "seconds": round(self.seconds, 3),
             "real_seconds": round(self.real_seconds, 3),
+            "metric_seconds": self.metric_seconds,
         }
 
 
@@ -78,6 +84,7 @@ class EvalReport:
     metrics: list[str]
     device: str
     out: Path | None = None
+    bootstrap: int = 0  # resamples behind the ± of FID and the k-NN metrics
     ganzoo_version: str = __version__
     created: str = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
 
@@ -87,6 +94,7 @@ class EvalReport:
             "created": self.created,
             "n": self.n,
             "seed": self.seed,
+            "bootstrap": self.bootstrap,
             "metrics": self.metrics,
             "device": self.device,
             "runs": [run.to_dict() for run in self.runs],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganzoo.evaluation.metrics import RESULTS
+from ganzoo.evaluation.metrics import IS_SPLITS, KID_SUBSETS, RESULTS
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
 
 # metric of --metrics -> the metrics.json keys it produces, in row order
@@ -18,6 +18,8 @@ ROWS = {
     "fid": ["fid"],
     "kid": ["kid_mean"],
     "is": ["is_mean"],
+    "pr": ["precision", "recall"],
+    "dc": ["density", "knn_coverage"],
     "coverage": ["classes_covered", "class_tv"],
     "accuracy": ["conditional_accuracy"],
 }
@@ -39,8 +41,8 @@ def cell(run: RunEvaluation, key: str) -> str:
         return f"{int(value)}/{total}"
     if key == "conditional_accuracy":
         return f"{100 * value:.1f}%"
-    std_key = key.replace("_mean", "_std")
-    if std_key != key and std_key in values:
+    std_key = key[: -len("_mean")] + "_std" if key.endswith("_mean") else f"{key}_std"
+    if std_key in values:
         return f"{_number(value)} ± {values[std_key]:#.2g}"
     return _number(value)
 
@@ -73,6 +75,22 @@ def meanings(report: EvalReport) -> list[tuple[str, str, str]]:
     shown = [key for metric in report.metrics for key in ROWS[metric]]
     return [(RESULTS[key].label, "higher" if RESULTS[key].higher_is_better else "lower", RESULTS[key].meaning)
             for key in shown]
+
+
+def spread_note(report: EvalReport) -> str:
+    """What the ``±`` in the table means, metric by metric (only those shown)."""
+    shown = {key for metric in report.metrics for key in ROWS[metric]}
+    parts = []
+    bootstrapped = [RESULTS[key].label for key in ("fid", "precision", "recall", "density", "knn_coverage")
+                    if key in shown]
+    if bootstrapped and report.bootstrap >= 2:
+        parts.append(f"{', '.join(bootstrapped)}: std over {report.bootstrap} bootstrap resamples of the generated "
+                     "samples, the real images fixed")
+    if "kid_mean" in shown:
+        parts.append(f"KID: std over {KID_SUBSETS} random subsets")
+    if "is_mean" in shown:
+        parts.append(f"IS: std over {IS_SPLITS} splits")
+    return ("± " + "; ".join(parts) + ".") if parts else ""
 
 
 COMPARABILITY = ("Values are only comparable between reports with the same feature extractor weights "
