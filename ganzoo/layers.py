@@ -130,3 +130,33 @@ class SelfAttention(nn.Module):
         attention = torch.softmax(q.transpose(1, 2) @ k, dim=-1)  # (N, HW, HW): row i attends over j
         o = (v @ attention.transpose(1, 2)).reshape(n, c // 2, h, w)
         return x + self.gamma * self.out(o)
+
+
+class MinibatchStdDev(nn.Module):
+    """Minibatch standard deviation (Salimans et al. 2016's minibatch discrimination in the
+    simple form of Karras et al. 2018, section 3): appends, to each sample's features, the
+    average over features of their standard deviation within its group of ``group_size``
+    samples. A D that sees how varied a batch is can tell a generator that collapses onto a
+    few modes from the data, so G is pushed to spread out. Takes ``(N, F)`` or
+    ``(N, C, H, W)`` (then one extra channel). Mixes the samples of a batch, so it says so
+    (``batch_dependent``): the engine then passes real and fake batches through D
+    separately, and gradient penalties refuse it."""
+
+    batch_dependent = True
+
+    def __init__(self, group_size: int = 4) -> None:
+        super().__init__()
+        self.group_size = group_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = x.shape[0]
+        group = min(self.group_size, n)
+        while n % group:  # a group size that divides the batch
+            group -= 1
+        grouped = x.reshape(group, n // group, *x.shape[1:]).float()
+        std = (grouped.var(dim=0, unbiased=False) + 1e-8).sqrt()  # (n / group, ...)
+        stat = std.reshape(n // group, -1).mean(dim=1).to(x.dtype)  # one value per group
+        stat = stat.repeat(group)  # back to one per sample, in the grouped order
+        if x.dim() == 2:
+            return torch.cat((x, stat[:, None]), dim=1)
+        return torch.cat((x, stat[:, None, None, None].expand(n, 1, *x.shape[2:])), dim=1)

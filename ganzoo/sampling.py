@@ -325,6 +325,7 @@ def interpolation_to_file(
     images = interpolate(loaded, seed_a, seed_b, steps, label=label)
     return save_grid(images, out, nrow=nrow or steps, overwrite=overwrite)
 
+
 @torch.no_grad()
 def traverse(loaded: LoadedGenerator, code: int, steps: int = 10, *, seed: int = 0) -> tuple[torch.Tensor, int]:
     """A latent traversal, for runs whose objective puts codes into G's input (InfoGAN):

@@ -1,9 +1,10 @@
 """The GAN paper's multilayer perceptrons, as in the reference scripts.
 
 G: z (100) -> 256 -> 256 -> 784, Tanh output.   D: 784 -> 256 -> 256 -> (1, added by the
-conditioning strategy's head), LeakyReLU 0.2. Widths, G's activation, BatchNorm in G and
-dropout in D are arguments, so that the recipe can choose what trains well and the
-``reference`` preset can reproduce the reference script exactly.
+conditioning strategy's head), LeakyReLU 0.2. Widths, G's activation, BatchNorm in G,
+dropout, spectral normalisation and minibatch standard deviation in D are arguments, so
+that the recipe can choose what trains well and the ``reference`` preset can reproduce the
+reference script exactly.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import math
 from typing import Sequence
 
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 from ganzoo import ArchitectureSpec
-from ganzoo.layers import Dropout, Tanh  # nn.Tanh and nn.Dropout, faster on the CPU
+from ganzoo.layers import Dropout, MinibatchStdDev, Tanh  # Tanh and Dropout: nn's, faster on the CPU
 
 
 def _activation(name: str) -> nn.Module:
@@ -40,13 +42,20 @@ class MLPGenerator(nn.Sequential):
 
 
 class MLPDiscriminatorBody(nn.Sequential):
-    """Everything but the final linear layer, which the conditioning strategy's head adds."""
+    """Everything but the final linear layer, which the conditioning strategy's head adds.
+    With ``minibatch_std``, the last hidden layer also sees the batch's standard deviation
+    (:class:`ganzoo.layers.MinibatchStdDev`)."""
 
-    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], dropout: float) -> None:
+    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], dropout: float, spectral_norm: bool = False,
+                 minibatch_std: bool = False) -> None:
         layers: list[nn.Module] = []
         width = math.prod(spec.in_shape)
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2)]
+        for i, size in enumerate(hidden):
+            if minibatch_std and i == len(hidden) - 1:
+                layers.append(MinibatchStdDev())
+                width += 1
+            linear = nn.Linear(width, size)
+            layers += [apply_spectral_norm(linear) if spectral_norm else linear, nn.LeakyReLU(0.2)]
             if dropout:
                 layers.append(Dropout(dropout))
             width = size
@@ -60,8 +69,9 @@ def build_mlp_generator(
     return MLPGenerator(spec, hidden, activation, batch_norm)
 
 
-def build_mlp_discriminator(spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), dropout: float = 0.0) -> nn.Module:
-    return MLPDiscriminatorBody(spec, hidden, dropout)
+def build_mlp_discriminator(spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), dropout: float = 0.0,
+                            spectral_norm: bool = False, minibatch_std: bool = False) -> nn.Module:
+    return MLPDiscriminatorBody(spec, hidden, dropout, spectral_norm, minibatch_std)
 
 
 build_mlp_discriminator.input_kind = "flat"  # type: ignore[attr-defined]
