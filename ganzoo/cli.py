@@ -197,6 +197,9 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
               default=None, help="torch.compile G and D's body with this mode (reduce-overhead: CUDA graphs). "
               "Pays off on CUDA; on CPU compiling takes minutes and was slower here. [default: none]")
 @click.option("--limit-batches", type=click.IntRange(min=1), help="Use at most this many batches per epoch (quick trials).")
+@click.option("--data-fraction", type=click.FloatRange(0, 1, min_open=True),
+              help="Train on this fraction of the training split: the same class-stratified subset for every seed "
+                   "(data-limited experiments, e.g. 0.1). [1]")
 @click.option("--threads", type=click.IntRange(min=1),
               help="CPU threads of this run, fixed. [default: $GANZOO_THREADS, else $OMP_NUM_THREADS, else automatic: "
                    "the cores shared among the ganzoo runs on this machine, re-checked as runs start and end] "

@@ -46,6 +46,7 @@ class TrainConfig:
     log_every: int = 50
     compile: str = "none"
     limit_batches: int | None = None
+    data_fraction: float = 1.0
     generator_kwargs: dict[str, Any] = field(default_factory=dict)
     discriminator_kwargs: dict[str, Any] = field(default_factory=dict)
     objective: str = "adversarial"
@@ -105,7 +106,7 @@ LEGACY_OPTION_FIELDS = ("ema", "ema_decay", "tensorboard", "profile")
 # Core options a user may set; plugins' options (``zoo.options``) may be set too.
 TUNABLE = {
     "epochs", "batch_size", "lr", "betas", "d_steps", "g_steps", "z_dim", "seed", "loss",
-    "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches",
+    "conditioning", "device", "amp", "data_root", "download", "log_every", "limit_batches", "data_fraction",
     "compile", "objective", "regularizers", "augment", "optimizer", "lr_d", "lr_g", "betas_d", "betas_g",
     "threads",
 }

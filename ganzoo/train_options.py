@@ -41,6 +41,8 @@ MEANINGS: dict[str, str] = {
     "download": "download a missing dataset into data_root",
     "log_every": "iterations between copies of the losses to the host (metrics.jsonl, progress)",
     "limit_batches": "at most this many batches per epoch, for quick trials; None: all",
+    "data_fraction": "train on this fraction of the training split, the same class-stratified subset for every seed "
+                     "(data-limited experiments); 1: all of it",
     "compile": "torch.compile G's and D's body: 'none', 'default', 'reduce-overhead' or 'max-autotune'",
     "objective": "what one D and one G update compute, one spec NAME[:KEY=VALUE,...] (`ganzoo list objectives`)",
     "regularizers": "terms added to D's (or G's) loss, a list of specs: ['r1:gamma=10'] (`ganzoo list regularizers`)",

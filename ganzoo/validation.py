@@ -61,6 +61,8 @@ def validate(config: Any, zoo: Zoo) -> None:
     _require(_is_int(config.seed) and 0 <= config.seed < 2**63, f"seed must be an integer in [0, 2^63), got {config.seed!r}")
     _require(config.limit_batches is None or (_is_int(config.limit_batches) and config.limit_batches >= 1),
              f"limit-batches must be an integer >= 1, got {config.limit_batches!r}")
+    _require(_is_number(config.data_fraction) and 0 < config.data_fraction <= 1,
+             f"data-fraction must be a number in (0, 1], got {config.data_fraction!r}")
     _require(config.threads is None or (_is_int(config.threads) and config.threads >= 1),
              f"threads must be an integer >= 1 (or None: automatic), got {config.threads!r}")
     threads_from_environment()  # a bad $GANZOO_THREADS is refused before anything is written

@@ -8,9 +8,10 @@ when first used).
 
 from __future__ import annotations
 
-from ganzoo.data.batches import Batch, InMemoryBatches, LoaderBatches, make_batches
+from ganzoo.data.batches import Batch, InMemoryBatches, LoaderBatches, make_batches, stratified_subset
 from ganzoo.data.spec import DatasetSpec, default_data_root, open_split
 
 __all__ = [
     "Batch", "DatasetSpec", "InMemoryBatches", "LoaderBatches", "default_data_root", "make_batches", "open_split",
+    "stratified_subset",
 ]

@@ -58,6 +58,14 @@ class _Batches:
         """Batches ``start, start + 1, ...`` of the epoch whose order is ``order``."""
         raise NotImplementedError
 
+    def labels_of_all(self) -> torch.Tensor:
+        """Every example's label, in order (for a stratified subset)."""
+        raise NotImplementedError
+
+    def restrict(self, indices: torch.Tensor) -> None:
+        """Serve only the examples at ``indices`` from now on."""
+        raise NotImplementedError
+
 
 class InMemoryBatches(_Batches):
     """Serves shuffled batches from one ``uint8`` tensor kept on ``device``."""
@@ -72,6 +80,13 @@ class InMemoryBatches(_Batches):
 
     def num_examples(self) -> int:
         return len(self.images)
+
+    def labels_of_all(self) -> torch.Tensor:
+        return self.labels.cpu()
+
+    def restrict(self, indices: torch.Tensor) -> None:
+        self.images = self.images[indices.to(self.images.device)]
+        self.labels = self.labels[indices.to(self.labels.device)]
 
     def iterate(self, order: torch.Tensor, start: int = 0) -> Iterator[Batch]:
         order = order.to(self.device)
@@ -92,6 +107,17 @@ class LoaderBatches(_Batches):
 
     def num_examples(self) -> int:
         return len(self.dataset)
+
+    def labels_of_all(self) -> torch.Tensor:
+        targets = getattr(self.dataset, "targets", None)
+        if targets is None:  # a dataset without a list of targets: read each label
+            targets = [label for _, label in self.dataset]
+        return torch.as_tensor(targets)
+
+    def restrict(self, indices: torch.Tensor) -> None:
+        targets = self.labels_of_all()[indices]
+        self.dataset = torch.utils.data.Subset(self.dataset, indices.tolist())
+        self.dataset.targets = targets  # type: ignore[attr-defined]
 
     def iterate(self, order: torch.Tensor, start: int = 0) -> Iterator[Batch]:
         order = order.cpu()
@@ -123,3 +149,16 @@ def make_batches(
         images, labels = spec.to_tensors(dataset)
         return InMemoryBatches(images, labels, batch_size, device)
     return LoaderBatches(dataset, batch_size, device)
+
+
+def stratified_subset(labels: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
+    """Indices of ``fraction`` of the examples, the same share of every class (at least one
+    each), chosen by ``seed`` alone: every run of a data-limited experiment, whatever its
+    own seed, sees the same subset. Sorted."""
+    generator = torch.Generator().manual_seed(seed)
+    chosen = []
+    for label in labels.unique(sorted=True):
+        members = (labels == label).nonzero().flatten()
+        keep = max(1, round(fraction * len(members)))
+        chosen.append(members[torch.randperm(len(members), generator=generator)[:keep]])
+    return torch.cat(chosen).sort().values

@@ -18,7 +18,7 @@ from torch import nn
 
 from ganzoo import components as specs
 from ganzoo.config import TrainConfig
-from ganzoo.data import default_data_root, make_batches, open_split
+from ganzoo.data import default_data_root, make_batches, open_split, stratified_subset
 from ganzoo.distributed import Distributed
 from ganzoo.errors import ConfigError
 from ganzoo.models import build_gan, check_shapes
@@ -66,6 +66,8 @@ def open_data(config: TrainConfig, zoo: Any, device: torch.device, dist: Distrib
     dataset = open_split(spec, data_root, train=True, download=config.download)
     num_classes = spec.num_classes or len(getattr(dataset, "classes", ())) or None
     batches = make_batches(spec, dataset, config.batch_size, device)
+    if config.data_fraction < 1:  # a data-limited run: the same stratified subset for every seed
+        batches.restrict(stratified_subset(batches.labels_of_all(), config.data_fraction))
     batches.shard(dist.rank, dist.world_size)
     return Data(batches, spec.image_shape, num_classes, list(spec.class_names or getattr(dataset, "classes", ())))
 
