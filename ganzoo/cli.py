@@ -472,9 +472,26 @@ class MetricList(click.ParamType):
         return names
 
 
+class GroupSpec(click.ParamType):
+    """``NAME=RUN,RUN,...`` of ``ganzoo eval --group-as``: a named group of existing runs."""
+
+    name = "NAME=RUN,RUN,..."
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, list[Path]]:
+        if isinstance(value, tuple):
+            return value
+        name, _, members = str(value).partition("=")
+        paths = [Path(m.strip()) for m in members.split(",") if m.strip()]
+        if not name.strip() or not paths:
+            self.fail(f"{value!r} is not NAME=RUN,RUN,... (a group's name, then its runs)", param, ctx)
+        for path in paths:
+            if not path.exists():
+                self.fail(f"{value!r}: run {str(path)!r} does not exist", param, ctx)
+        return name.strip(), paths
+
+
 @cli.command("eval")
-@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path),
-                metavar="RUN_DIR_OR_CHECKPOINT...")
+@click.argument("runs", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="RUN_DIR_OR_CHECKPOINT...")
 @click.option("--n", "-n", type=click.IntRange(min=2), default=10000, show_default=True,
               help="Samples per run (balanced over the classes for conditional models).")
 @click.option("--metrics", type=MetricList(), default=",".join(EVAL_METRICS), show_default=True,
@@ -499,29 +516,45 @@ class MetricList(click.ParamType):
 @click.option("--bootstrap", type=click.IntRange(min=0), default=20, show_default=True,
               help="Bootstrap resamples of the generated samples behind the ± of FID, precision, recall, density "
                    "and coverage (0: none).")
+@click.option("--group", "group", is_flag=True,
+              help="Group the runs whose config is the same except for the seed: mean ± std per group, and whether "
+                   "two groups differ by more than their spread (Welch's t-test).")
+@click.option("--group-as", "group_as", type=GroupSpec(), multiple=True,
+              help="A named group, NAME=RUN,RUN,... (repeatable; its runs need not be repeated as arguments).")
 def eval_(runs: tuple[Path, ...], n: int, metrics: list[str], features: str | None, seed: int, device: str,
           batch_size: int | None, data_root: Path | None, inception_weights: Path | None, out: Path | None,
-          overwrite: bool, ema: bool, bootstrap: int) -> None:
+          overwrite: bool, ema: bool, bootstrap: int, group: bool, group_as: tuple[tuple[str, list[Path]], ...]) -> None:
     """Measure saved generators: FID, KID and IS (torchmetrics) against the dataset's test split,
     precision and recall, density and coverage (k-NN on the same features), class coverage
     and, for conditional models, conditional accuracy.
 
-    Several runs are evaluated with the same settings and shown side by side. Writes
-    metrics.json, report.md and report.html (one self-contained page with each run's
-    sample grid and training curves) to --out. Real-data statistics are cached in
-    $GANZOO_CACHE_DIR/stats (default ~/.cache/ganzoo/stats).
+    Several runs are evaluated with the same settings and shown side by side; --group or
+    --group-as summarise seeds of one configuration as mean ± std. Writes metrics.json,
+    report.md and report.html (one self-contained page with each run's sample grid and
+    training curves) to --out. Real-data statistics are cached in $GANZOO_CACHE_DIR/stats
+    (default ~/.cache/ganzoo/stats).
     """
     from ganzoo.evaluation.pipeline import evaluate
-    from ganzoo.evaluation.report import rich_table
+    from ganzoo.evaluation.report import rich_tables
 
+    if not runs and not group_as:
+        raise click.UsageError("give at least one run directory or checkpoint file")
+    if group and group_as:
+        raise click.UsageError("--group groups the runs by their config; --group-as names the groups: use one")
+    named: dict[str, list[Path]] = {}
+    for name, paths in group_as:
+        if name in named:
+            raise click.BadParameter(f"group {name!r} is given twice", param_hint="--group-as")
+        named[name] = paths
     _warn_plugin_failures()
     report = evaluate(
         list(runs), n=n, metrics=metrics, features=features, device=device, out=out, batch_size=batch_size,
         data_root=data_root, inception_weights=inception_weights, seed=seed, ema=ema, overwrite=overwrite,
-        bootstrap=bootstrap,
+        bootstrap=bootstrap, groups=named or group,
         log=lambda message: err_console.print(f"[dim]{escape(message)}[/]", highlight=False, soft_wrap=True),
     )
-    console.print(rich_table(report))
+    for table in rich_tables(report):
+        console.print(table)
     console.print(f"wrote {report.out / 'metrics.json'}, {report.out / 'report.md'} and {report.out / 'report.html'}",
                   highlight=False)
 

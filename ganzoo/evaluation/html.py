@@ -25,7 +25,17 @@ from typing import Any
 
 from ganzoo.errors import describe_os_error
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
-from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_details, run_title, spread_note
+from ganzoo.evaluation.table import (
+    COMPARABILITY,
+    GROUPS_NOTE,
+    comparison_rows,
+    group_rows,
+    meanings,
+    rows,
+    run_details,
+    run_title,
+    spread_note,
+)
 from ganzoo.evaluation.training_log import (
     TrainingLog,
     load_training_log,
@@ -204,6 +214,27 @@ def _summary(report: EvalReport) -> str:
             f"ganzoo {report.ganzoo_version}, {report.created}.")
 
 
+def _table_html(table_id: str, headings: list[str], body: list[tuple[str, str, list[str]]]) -> list[str]:
+    return [f'<table id="{table_id}">',
+            "<thead><tr><th>metric</th><th>better</th>" + "".join(f"<th>{escape(h)}</th>" for h in headings)
+            + "</tr></thead>", "<tbody>"] + [
+        f"<tr><th>{escape(label)}</th><td>{escape(better)}</td>"
+        + "".join(f'<td class="value">{escape(c)}</td>' for c in cells) + "</tr>" for label, better, cells in body
+    ] + ["</tbody>", "</table>"]
+
+
+def _groups_html(report: EvalReport) -> list[str]:
+    """The groups' table and the differences between groups (``--group``)."""
+    if not report.groups:
+        return []
+    parts = ["<h2>Groups</h2>"] + _table_html("groups", [g.name for g in report.groups], group_rows(report))
+    headings, differences = comparison_rows(report)
+    if headings:
+        parts += _table_html("differences", headings, differences)
+    parts.append(f'<p class="note">{escape(GROUPS_NOTE)}</p>')
+    return parts
+
+
 def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) -> str:
     """The whole page as a string. ``grids``: run index -> PNG bytes of its sample grid."""
     grids = grids or {}
@@ -232,7 +263,9 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) ->
     parts += ["</tbody>", "</table>"]
     if spread_note(report):
         parts.append(f'<p class="note">{escape(spread_note(report))}</p>')
-    parts += [f'<p class="note">{escape(COMPARABILITY)}</p>', "<h2>Runs</h2>", '<div class="runs">']
+    parts.append(f'<p class="note">{escape(COMPARABILITY)}</p>')
+    parts += _groups_html(report)
+    parts += ["<h2>Runs</h2>", '<div class="runs">']
     for index, run in enumerate(report.runs):
         parts += [
             '<section class="run">',

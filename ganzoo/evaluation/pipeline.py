@@ -37,7 +37,9 @@ from ganzoo.evaluation.metrics import (
     SampleMetrics,
     inception_score,
 )
+from ganzoo.evaluation.groups import Group, automatic_groups, compare, summarise
 from ganzoo.evaluation.results import REAL_SPLIT, EvalReport, RunEvaluation
+from ganzoo.evaluation.table import ROWS
 from ganzoo.evaluation.sources import dataset_fingerprint, generated_batches, real_batches
 from ganzoo.sampling import LoadedGenerator, load_generator
 
@@ -180,6 +182,7 @@ def evaluate(
     overwrite: bool = False,
     write: bool = True,
     bootstrap: int = BOOTSTRAP,
+    groups: bool | dict[str, list[str | Path]] = False,
     log: Callable[[str], None] | None = None,
 ) -> EvalReport:
     """Evaluate the generators of one or several runs (directories or checkpoint files).
@@ -194,9 +197,19 @@ def evaluate(
     run; required for several), which must not hold a ``metrics.json`` already unless
     ``overwrite``. ``bootstrap``: resamples of the generated samples behind the ``±`` of
     FID, precision, recall, density and coverage (0: no ``±`` for them).
+
+    ``groups``: ``True`` groups the runs whose configuration is the same except for the seed
+    (:mod:`~ganzoo.evaluation.groups`); a dict names the groups, ``{"gan": [run, run], ...}``
+    (runs not in ``runs`` are added). The report then gives each metric's mean ± std over
+    each group's runs, and Welch's t-test of every pair of groups.
     """
     say = log or (lambda message: None)
     run_paths = [Path(runs)] if isinstance(runs, (str, Path)) else [Path(r) for r in runs]
+    if isinstance(groups, dict):
+        named = _named_groups(groups)
+        for path in (path for members in named.values() for path in members):
+            if path.resolve() not in {p.resolve() for p in run_paths}:
+                run_paths.append(path)
     if not run_paths:
         raise ConfigError("give at least one run directory or checkpoint file")
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
@@ -253,6 +266,8 @@ def evaluate(
     ]
     report = EvalReport(runs=results, n=n, seed=seed, metrics=selected, device=str(target), out=out_dir,
                         bootstrap=bootstrap)
+    if groups:
+        _group(report, groups, run_paths, say)
     if write and out_dir is not None:
         from ganzoo.evaluation.report import write_report
         from ganzoo.sampling import grid_png, report_grid
@@ -264,6 +279,43 @@ def evaluate(
             grids[index] = grid_png(images, nrow=nrow)
         write_report(report, out_dir, overwrite=overwrite, grids=grids)
     return report
+
+
+def _named_groups(groups: dict[str, list[str | Path]]) -> dict[str, list[Path]]:
+    """``{name: [run, ...]}`` checked: names and at least one run each, no run in two groups."""
+    named: dict[str, list[Path]] = {}
+    owner: dict[Path, str] = {}
+    for name, members in groups.items():
+        if not str(name).strip():
+            raise ConfigError("--group-as: a group needs a name: NAME=RUN,RUN,...")
+        paths = [Path(m) for m in ([members] if isinstance(members, (str, Path)) else members)]
+        if not paths:
+            raise ConfigError(f"--group-as {name}: no runs given (NAME=RUN,RUN,...)")
+        for path in paths:
+            if path in owner and owner[path] != name:
+                raise ConfigError(f"--group-as: {path} is in two groups, {owner[path]!r} and {name!r}")
+            owner[path] = name
+        named[str(name)] = list(dict.fromkeys(paths))
+    return named
+
+
+def _group(report: EvalReport, groups: bool | dict[str, list[str | Path]], run_paths: list[Path],
+           say: Callable[[str], None]) -> None:
+    """Fill ``report.groups`` and ``report.comparisons``."""
+    runs = report.runs
+    if isinstance(groups, dict):
+        resolved = [path.resolve() for path in run_paths]
+        found = [Group(name=name, runs=[resolved.index(path.resolve()) for path in members])
+                 for name, members in _named_groups(groups).items()]
+    else:
+        found = automatic_groups([r.config for r in runs], [r.epoch for r in runs], [r.ema for r in runs])
+        if all(len(group.runs) == 1 for group in found) and len(found) > 1:
+            say("warning: --group: no two runs share a configuration apart from the seed, so every group has one "
+                "run and no spread; group runs of one configuration trained with different --seed")
+    keys = [key for metric in report.metrics for key in ROWS[metric]]
+    summarise(found, [r.metrics for r in runs], keys)
+    report.groups = found
+    report.comparisons = [c for i, a in enumerate(found) for b in found[i + 1 :] for c in compare(a, b, keys)]
 
 
 def _no_classifier(dataset: str, selected: list[str]) -> str:
@@ -376,4 +428,5 @@ def _evaluate_one(
         seconds=time.perf_counter() - start,
         real_seconds=real_seconds,
         metric_seconds=metric_set.seconds,
+        config=loaded.config.to_dict(),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
 from rich.table import Table
 
@@ -15,7 +16,16 @@ from ganzoo.checkpoint import atomic_write_bytes
 from ganzoo.errors import ConfigError, describe_os_error
 from ganzoo.evaluation.html import html_report
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
-from ganzoo.evaluation.table import COMPARABILITY, meanings, rows, run_title, spread_note
+from ganzoo.evaluation.table import (
+    COMPARABILITY,
+    GROUPS_NOTE,
+    comparison_rows,
+    group_rows,
+    meanings,
+    rows,
+    run_title,
+    spread_note,
+)
 from ganzoo.evaluation.training_log import load_training_log, run_directory
 from ganzoo.rundir import METRIC_SPECS_FILE, METRICS_FILE
 
@@ -31,6 +41,32 @@ def rich_table(report: EvalReport) -> Table:
     for label, better, cells in rows(report):
         table.add_row(label, better, *cells)
     return table
+
+
+def rich_tables(report: EvalReport) -> list[Table]:
+    """Every table of the terminal: the runs, then (``--group``) the groups and their differences."""
+    tables = [rich_table(report)]
+    if report.groups:
+        groups = Table(title="groups: mean ± std over runs (runs)", title_justify="left")
+        groups.add_column("metric", style="bold cyan", no_wrap=True)
+        groups.add_column("better")
+        for group in report.groups:
+            groups.add_column(group.name, justify="right")
+        for label, better, cells in group_rows(report):
+            groups.add_row(label, better, *cells)
+        tables.append(groups)
+        headings, differences = comparison_rows(report)
+        if headings:
+            compared = Table(title="differences between groups (Welch's t-test, two-sided)", title_justify="left",
+                             caption=GROUPS_NOTE, caption_justify="left")
+            compared.add_column("metric", style="bold cyan", no_wrap=True)
+            compared.add_column("better")
+            for heading in headings:
+                compared.add_column(heading, justify="right")
+            for label, better, cells in differences:
+                compared.add_row(label, better, *cells)
+            tables.append(compared)
+    return tables
 
 
 def markdown(report: EvalReport) -> str:
@@ -51,6 +87,7 @@ def markdown(report: EvalReport) -> str:
         lines.append(f"| {escape(label)} | {better} | " + " | ".join(escape(c) for c in cells) + " |")
     if spread_note(report):
         lines += ["", spread_note(report)]
+    lines += _group_lines(report, escape)
     lines += ["", "## Runs", ""]
     for run in report.runs:
         lines.append(f"- `{run.run}`: checkpoint `{run.checkpoint}` (sha256 `{run.checkpoint_sha256}`), "
@@ -65,6 +102,24 @@ def markdown(report: EvalReport) -> str:
         lines.append(f"- **{label}** ({better} is better): {meaning}")
     lines += ["", COMPARABILITY, ""]
     return "\n".join(lines)
+
+
+def _group_lines(report: EvalReport, escape: Callable[[str], str]) -> list[str]:
+    """``## Groups``: the groups' table and the differences between them (``--group``)."""
+    if not report.groups:
+        return []
+    lines = ["", "## Groups", "", "| metric | better | " + " | ".join(escape(g.name) for g in report.groups) + " |",
+             "| --- | --- | " + " | ".join("---:" for _ in report.groups) + " |"]
+    lines += [f"| {escape(label)} | {better} | " + " | ".join(escape(c) for c in cells) + " |"
+              for label, better, cells in group_rows(report)]
+    headings, differences = comparison_rows(report)
+    if headings:
+        lines += ["", "| metric | better | " + " | ".join(escape(h) for h in headings) + " |",
+                  "| --- | --- | " + " | ".join("---:" for _ in headings) + " |"]
+        lines += [f"| {escape(label)} | {better} | " + " | ".join(escape(c) for c in cells) + " |"
+                  for label, better, cells in differences]
+    lines += ["", GROUPS_NOTE]
+    return lines
 
 
 def _training_log_lines(run: RunEvaluation) -> list[str]:

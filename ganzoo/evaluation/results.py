@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo import __version__
+from ganzoo.evaluation.groups import Comparison, Group
 
 # The dataset split the generated images are compared with.
 REAL_SPLIT = "test"
@@ -47,6 +48,7 @@ class RunEvaluation:
     seconds: float
     real_seconds: float
     metric_seconds: dict[str, float] = field(default_factory=dict)  # final computation of each metric
+    config: dict[str, Any] = field(default_factory=dict)  # the run's config.json (TrainConfig.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class RunEvaluation:
             "seconds": round(self.seconds, 3),
             "real_seconds": round(self.real_seconds, 3),
             "metric_seconds": self.metric_seconds,
+            "config": self.config,
         }
 
 
@@ -85,6 +88,8 @@ class EvalReport:
     device: str
     out: Path | None = None
     bootstrap: int = 0  # resamples behind the ± of FID and the k-NN metrics
+    groups: list[Group] = field(default_factory=list)  # --group: runs summarised together
+    comparisons: list[Comparison] = field(default_factory=list)  # every pair of groups, every metric
     ganzoo_version: str = __version__
     created: str = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
 
@@ -98,4 +103,6 @@ class EvalReport:
             "metrics": self.metrics,
             "device": self.device,
             "runs": [run.to_dict() for run in self.runs],
+            "groups": [group.to_dict([run.run for run in self.runs]) for group in self.groups],
+            "comparisons": [comparison.to_dict() for comparison in self.comparisons],
         }

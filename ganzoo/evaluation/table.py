@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ganzoo.evaluation.groups import ALPHA, Comparison, GroupStat
 from ganzoo.evaluation.metrics import IS_SPLITS, KID_SUBSETS, RESULTS
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
 
@@ -29,6 +30,11 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _spread(value: float) -> str:
+    """A standard deviation to two significant digits: ``0.050``, ``3.7``, ``24``, ``240``."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:#.2g}".rstrip(".")
+
+
 def cell(run: RunEvaluation, key: str) -> str:
     """One metric of one run as text: ``mean ± std`` where there is a spread, ``n/a`` (with
     the reason in ``metrics.json``) where the metric does not apply."""
@@ -43,7 +49,7 @@ def cell(run: RunEvaluation, key: str) -> str:
         return f"{100 * value:.1f}%"
     std_key = key[: -len("_mean")] + "_std" if key.endswith("_mean") else f"{key}_std"
     if std_key in values:
-        return f"{_number(value)} ± {values[std_key]:#.2g}"
+        return f"{_number(value)} ± {_spread(values[std_key])}"
     return _number(value)
 
 
@@ -67,6 +73,64 @@ def rows(report: EvalReport) -> list[tuple[str, str, list[str]]]:
     table.append(("real test images", "", [f"{r.real_n}" + (" (cached)" if r.real_cached else "") for r in report.runs]))
     table.append(("seconds", "", [f"{r.seconds:.1f}" for r in report.runs]))
     return table
+
+
+def _group_cell(key: str, stat: GroupStat | None) -> str:
+    if stat is None:
+        return "n/a"
+    if key == "conditional_accuracy":
+        text = f"{100 * stat.mean:.1f}%" + ("" if stat.std is None else f" ± {100 * stat.std:.1f}")
+    else:
+        text = _number(stat.mean) + ("" if stat.std is None else f" ± {_spread(stat.std)}")
+    return f"{text} ({stat.n})"
+
+
+def group_rows(report: EvalReport) -> list[tuple[str, str, list[str]]]:
+    """``(label, better, one cell per group)``: each metric's mean ± sample std over the
+    group's runs, with the number of runs; then the runs themselves."""
+    table = []
+    for metric in report.metrics:
+        for key in ROWS[metric]:
+            info = RESULTS[key]
+            table.append((info.label, "higher" if info.higher_is_better else "lower",
+                          [_group_cell(key, group.metrics.get(key)) for group in report.groups]))
+    table.append(("runs", "", [", ".join(Path(report.runs[i].run).name for i in group.runs) for group in report.groups]))
+    return table
+
+
+def _comparison_cell(comparison: Comparison | None, key: str) -> str:
+    if comparison is None:
+        return "n/a"
+    scale = 100 if key == "conditional_accuracy" else 1
+    difference = f"{scale * comparison.difference:+.3g}" + ("%" if scale == 100 else "")
+    if comparison.p is None:
+        return f"{difference}, one run: no spread"
+    if comparison.t is None:
+        return f"{difference}, no spread: {'same' if comparison.difference == 0 else 'differs'}"
+    mark = "exceeds the spread" if comparison.p < ALPHA else "within the spread"
+    return f"{difference} (p {comparison.p:.2g}): {mark}"
+
+
+def comparison_rows(report: EvalReport) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+    """Column headings (``B - A`` for each pair of groups) and ``(label, better, cells)``
+    rows: the difference of the means and Welch's two-sided p-value."""
+    pairs = list(dict.fromkeys((c.a, c.b) for c in report.comparisons))
+    found = {(c.a, c.b, c.metric): c for c in report.comparisons}
+    table = []
+    for metric in report.metrics:
+        for key in ROWS[metric]:
+            if not any((a, b, key) in found for a, b in pairs):
+                continue
+            info = RESULTS[key]
+            table.append((info.label, "higher" if info.higher_is_better else "lower",
+                          [_comparison_cell(found.get((a, b, key)), key) for a, b in pairs]))
+    return [f"{b} − {a}" for a, b in pairs], table
+
+
+GROUPS_NOTE = ("Groups: mean ± sample std over the group's runs (number of runs in brackets); the runs' own ± are "
+               "not in it. A difference exceeds the spread when Welch's t-test (unequal variances, two-sided) gives "
+               f"p < {ALPHA:g}; with 2-3 runs a group it detects only large differences, and with one run there is "
+               "no spread to compare with.")
 
 
 def meanings(report: EvalReport) -> list[tuple[str, str, str]]:
