@@ -166,3 +166,77 @@ def test_group_of_runs_that_share_no_configuration_warns(seeded_runs, capsys, tm
                            "--metrics", "fid", "--group", "--out", tmp_path / "lonely")
     assert code == 0, err
     assert "no two runs share a configuration apart from the seed" in err
+
+
+# --- runs that cannot share a table -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed_runs(synthetic_root, mnist_root, tmp_path_factory):
+    """Tiny gan runs: on MNIST and on Fashion-MNIST (the synthetic sets), and on MNIST from
+    another data folder (other test images under the same dataset name)."""
+    base = tmp_path_factory.mktemp("mixed")
+
+    def train(name, dataset, root, seed=0):
+        return ganzoo.train("gan", dataset, out=base / name, data_root=str(root), epochs=1, limit_batches=3,
+                            batch_size=32, seed=seed, device="cpu").run_dir
+
+    return {"mnist": train("gan-mnist", "mnist", synthetic_root),
+            "mnist-s1": train("gan-mnist-s1", "mnist", synthetic_root, seed=1),
+            "fashion": train("gan-fashion", "fashion-mnist", synthetic_root),
+            "fashion-s1": train("gan-fashion-s1", "fashion-mnist", synthetic_root, seed=1),
+            "mnist-elsewhere": train("gan-mnist-elsewhere", "mnist", mnist_root)}
+
+
+def test_runs_on_different_datasets_get_separate_tables_and_a_warning_saying_why(mixed_runs, capsys, tmp_path):
+    code, out, err = run_cli(capsys, "eval", mixed_runs["mnist"], mixed_runs["fashion"], "--n", 100,
+                             "--metrics", "fid,pr", "--out", tmp_path / "mixed")
+    assert code == 0, err
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning: these runs")]
+    assert ("different datasets (mnist, fashion-mnist) and feature extractors (mnist fc9961d5, fashion-mnist "
+            "7907163c), so their numbers are not comparable: 2 separate tables") in warning
+    assert out.count("ganzoo eval: 100 samples per run") == 2
+    words = " ".join(out.split())  # the titles wrap at the terminal's width
+    assert "; mnist, features mnist fc9961d5" in words and "; fashion-mnist, features fashion-mnist 7907163c" in words
+    written = json.loads((tmp_path / "mixed" / "metrics.json").read_text())
+    assert written["warnings"] == [warning]
+    assert [(t["dataset"], t["features"], t["runs"]) for t in written["tables"]] == [
+        ("mnist", "mnist", [str(mixed_runs["mnist"])]), ("fashion-mnist", "fashion-mnist", [str(mixed_runs["fashion"])])]
+    report = (tmp_path / "mixed" / "report.md").read_text()
+    assert f"**{warning}**" in report
+    assert "## mnist, features mnist fc9961d5" in report and "## fashion-mnist, features fashion-mnist 7907163c" in report
+    header_lines = [line for line in report.splitlines() if line.startswith("| metric |")]
+    assert len(header_lines) == 2 and "fashion" not in header_lines[0] and "gan-fashion" in header_lines[1]
+    page = (tmp_path / "mixed" / "report.html").read_text()
+    assert '<table id="metrics">' in page and '<table id="metrics-2">' in page and 'class="warning"' in page
+
+    # one dataset only: one table, no warning, no titles, as before
+    code, out, err = run_cli(capsys, "eval", mixed_runs["mnist"], mixed_runs["mnist-s1"], "--n", 100, "--metrics", "fid",
+                             "--out", tmp_path / "same")
+    assert code == 0 and "warning: these runs" not in err and out.count("ganzoo eval:") == 1
+    assert json.loads((tmp_path / "same" / "metrics.json").read_text())["warnings"] == []
+
+
+def test_other_test_data_under_one_dataset_name_is_kept_apart_too(mixed_runs, capsys, tmp_path):
+    code, _, err = run_cli(capsys, "eval", mixed_runs["mnist"], mixed_runs["mnist-elsewhere"], "--n", 100,
+                           "--metrics", "fid", "--out", tmp_path / "two-roots")
+    assert code == 0, err
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning: these runs")]
+    assert "different test data (the mnist test split's content differs" in warning and "--data-root" in warning
+    assert len(json.loads((tmp_path / "two-roots" / "metrics.json").read_text())["tables"]) == 2
+
+
+def test_groups_never_span_tables(mixed_runs, capsys, tmp_path):
+    runs = [mixed_runs[name] for name in ("mnist", "fashion", "mnist-s1", "fashion-s1")]
+    code, out, err = run_cli(capsys, "eval", *runs, "--n", 100, "--metrics", "fid", "--group", "--out", tmp_path / "g")
+    assert code == 0, err
+    written = json.loads((tmp_path / "g" / "metrics.json").read_text())
+    assert [(g["name"], len(g["runs"])) for g in written["groups"]] == [
+        ("gan (dataset=mnist, features=mnist fc9961d5)", 2), ("gan (dataset=fashion-mnist, features=fashion-mnist 7907163c)", 2)]
+    assert written["comparisons"] == []  # mnist's FID against fashion-mnist's would mean nothing
+    assert "differences between groups" not in out
+
+    code, _, err = run_cli(capsys, "eval", "--n", 100, "--metrics", "fid", "--out", tmp_path / "bad",
+                           "--group-as", f"both={mixed_runs['mnist']},{mixed_runs['fashion']}")
+    assert code == 2 and "--group-as both: its runs were measured on different datasets, extractors or test data" in err
+    assert "samples through" not in err  # refused before any sampling

@@ -35,7 +35,9 @@ from ganzoo.evaluation.table import (
     run_details,
     run_title,
     spread_note,
+    tables,
 )
+from ganzoo.evaluation.groups import Group
 from ganzoo.evaluation.training_log import (
     TrainingLog,
     load_training_log,
@@ -63,6 +65,7 @@ figure { margin: 12px 0; }
 img { max-width: 100%; height: auto; display: block; }
 img.grid { width: 100%; max-width: 480px; image-rendering: pixelated; }
 .note { font-style: italic; }
+.warning { color: #9a6700; background: #fff8c5; border: 1px solid #d4a72c; padding: 6px 10px; }
 ul.logged { margin: 4px 0 0 0; padding-left: 20px; }
 """
 
@@ -223,14 +226,15 @@ def _table_html(table_id: str, headings: list[str], body: list[tuple[str, str, l
     ] + ["</tbody>", "</table>"]
 
 
-def _groups_html(report: EvalReport) -> list[str]:
+def _groups_html(report: EvalReport, groups: list[Group], suffix: str, level: str) -> list[str]:
     """The groups' table and the differences between groups (``--group``)."""
-    if not report.groups:
+    if not groups:
         return []
-    parts = ["<h2>Groups</h2>"] + _table_html("groups", [g.name for g in report.groups], group_rows(report))
-    headings, differences = comparison_rows(report)
+    parts = [f"<{level}>Groups</{level}>"] + _table_html(f"groups{suffix}", [g.name for g in groups],
+                                                         group_rows(report, groups))
+    headings, differences = comparison_rows(report, groups)
     if headings:
-        parts += _table_html("differences", headings, differences)
+        parts += _table_html(f"differences{suffix}", headings, differences)
     parts.append(f'<p class="note">{escape(GROUPS_NOTE)}</p>')
     return parts
 
@@ -252,19 +256,18 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) ->
         "<h1>ganzoo eval</h1>",
         f'<p class="meta">{escape(_summary(report))}</p>',
         "<h2>Metrics</h2>",
-        '<table id="metrics">',
-        "<thead><tr><th>metric</th><th>better</th>"
-        + "".join(f"<th>{escape(run_title(r))}</th>" for r in report.runs) + "</tr></thead>",
-        "<tbody>",
     ]
-    for label, better, cells in rows(report):
-        parts.append(f"<tr><th>{escape(label)}</th><td>{escape(better)}</td>"
-                     + "".join(f'<td class="value">{escape(c)}</td>' for c in cells) + "</tr>")
-    parts += ["</tbody>", "</table>"]
-    if spread_note(report):
-        parts.append(f'<p class="note">{escape(spread_note(report))}</p>')
+    parts += [f'<p class="warning">{escape(warning)}</p>' for warning in report.warnings]
+    # one table per set of comparable runs: ids metrics, metrics-2, ... (groups, groups-2, ...)
+    for number, (title, members, groups) in enumerate(tables(report), start=1):
+        suffix = "" if number == 1 else f"-{number}"
+        if title:
+            parts.append(f"<h3>{escape(title)}</h3>")
+        parts += _table_html(f"metrics{suffix}", [run_title(report.runs[i]) for i in members], rows(report, members))
+        if spread_note(report):
+            parts.append(f'<p class="note">{escape(spread_note(report))}</p>')
+        parts += _groups_html(report, groups, suffix, "h4" if title else "h2")
     parts.append(f'<p class="note">{escape(COMPARABILITY)}</p>')
-    parts += _groups_html(report)
     parts += ["<h2>Runs</h2>", '<div class="runs">']
     for index, run in enumerate(report.runs):
         parts += [

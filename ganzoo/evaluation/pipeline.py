@@ -38,7 +38,7 @@ from ganzoo.evaluation.metrics import (
     inception_score,
 )
 from ganzoo.evaluation.groups import Group, automatic_groups, compare, summarise
-from ganzoo.evaluation.results import REAL_SPLIT, EvalReport, RunEvaluation
+from ganzoo.evaluation.results import REAL_SPLIT, EvalReport, RunEvaluation, comparability
 from ganzoo.evaluation.table import ROWS
 from ganzoo.evaluation.sources import dataset_fingerprint, generated_batches, real_batches
 from ganzoo.sampling import LoadedGenerator, load_generator
@@ -117,6 +117,11 @@ class _Plan:
     extractor: FeatureExtractor
     classifier_name: str | None  # the dataset's classifier, for the class metrics
     classifier: FeatureExtractor | None
+    fingerprint: str  # of the test split's content
+
+    @property
+    def comparability(self) -> tuple[str, str, str, str]:
+        return comparability(self.dataset_name, self.fingerprint, self.name, self.extractor.weights_sha256)
 
 
 @torch.no_grad()
@@ -255,7 +260,13 @@ def evaluate(
         root = Path(data_root) if data_root is not None else Path(generator.config.data_root or default_data_root())
         real = open_split(spec, root, train=False, download=generator.config.download)
         plans.append(_Plan(path, generator, dataset_name, spec, real, name, extractor,
-                           classifier_spec.name if classifier_spec else None, classifier))
+                           classifier_spec.name if classifier_spec else None, classifier,
+                           dataset_fingerprint(spec, real)))
+    if isinstance(groups, dict):
+        _check_named_groups(groups, run_paths, plans)
+    warning = _incomparable(plans)
+    if warning:
+        say(warning)
 
     _warn_if_few_samples(n, selected, plans, say)
     references: dict[tuple[str, str], RealReference] = {}  # (extractor, real data) -> its real side, shared
@@ -265,7 +276,7 @@ def evaluate(
         for plan in plans
     ]
     report = EvalReport(runs=results, n=n, seed=seed, metrics=selected, device=str(target), out=out_dir,
-                        bootstrap=bootstrap)
+                        bootstrap=bootstrap, warnings=[warning] if warning else [])
     if groups:
         _group(report, groups, run_paths, say)
     if write and out_dir is not None:
@@ -299,6 +310,48 @@ def _named_groups(groups: dict[str, list[str | Path]]) -> dict[str, list[Path]]:
     return named
 
 
+def _describe_setup(plan: _Plan) -> str:
+    return f"{plan.dataset_name} with {plan.name} {plan.extractor.weights_sha256[:8]}"
+
+
+def _incomparable(plans: list[_Plan]) -> str | None:
+    """The one-line warning when the runs cannot share one table, saying why; else ``None``.
+
+    Runs measured on other datasets, other test data or with another feature extractor
+    (or other weights) have numbers on other scales (a FID of 85 on MNIST's classifier
+    and one of 9 on Fashion-MNIST's say nothing about each other): each set of runs that
+    can be compared gets its own table."""
+    keys = list(dict.fromkeys(plan.comparability for plan in plans))
+    if len(keys) < 2:
+        return None
+    reasons = []
+    datasets = list(dict.fromkeys(key[0] for key in keys))
+    if len(datasets) > 1:
+        reasons.append(f"datasets ({', '.join(datasets)})")
+    extractors = list(dict.fromkeys(f"{key[2]} {key[3][:8]}" for key in keys))
+    if len(extractors) > 1:
+        reasons.append(f"feature extractors ({', '.join(extractors)})")
+    if len(datasets) == 1 and len(extractors) == 1:
+        reasons.append(f"test data (the {datasets[0]} test split's content differs: "
+                       f"{', '.join(dict.fromkeys(key[1][:8] for key in keys))}; check --data-root)")
+    tables = "; ".join(f"{_describe_setup(next(p for p in plans if p.comparability == key))}: "
+                       + ", ".join(str(p.path) for p in plans if p.comparability == key) for key in keys)
+    return (f"warning: these runs were measured on different {' and '.join(reasons)}, so their numbers are not "
+            f"comparable: {len(keys)} separate tables ({tables})")
+
+
+def _check_named_groups(groups: dict[str, list[str | Path]], run_paths: list[Path], plans: list[_Plan]) -> None:
+    """A named group must be runs that can share a table: refused before any work otherwise."""
+    resolved = [path.resolve() for path in run_paths]
+    for name, members in _named_groups(groups).items():
+        inside = [plans[resolved.index(path.resolve())] for path in members]
+        setups = list(dict.fromkeys(_describe_setup(plan) for plan in inside))
+        if len({plan.comparability for plan in inside}) > 1:
+            detail = ", ".join(setups) if len(setups) > 1 else "different test data"
+            raise ConfigError(f"--group-as {name}: its runs were measured on different datasets, extractors or test "
+                              f"data ({detail}) and cannot be summarised together")
+
+
 def _group(report: EvalReport, groups: bool | dict[str, list[str | Path]], run_paths: list[Path],
            say: Callable[[str], None]) -> None:
     """Fill ``report.groups`` and ``report.comparisons``."""
@@ -308,14 +361,20 @@ def _group(report: EvalReport, groups: bool | dict[str, list[str | Path]], run_p
         found = [Group(name=name, runs=[resolved.index(path.resolve()) for path in members])
                  for name, members in _named_groups(groups).items()]
     else:
-        found = automatic_groups([r.config for r in runs], [r.epoch for r in runs], [r.ema for r in runs])
+        # never across tables: the comparability key joins the settings a group shares
+        setups = [{"features": f"{r.features} {r.features_sha256[:8]}", "test data": r.real_fingerprint[:8]}
+                  for r in runs]
+        found = automatic_groups([{**r.config, **setup} for r, setup in zip(runs, setups, strict=True)],
+                                 [r.epoch for r in runs], [r.ema for r in runs])
         if all(len(group.runs) == 1 for group in found) and len(found) > 1:
             say("warning: --group: no two runs share a configuration apart from the seed, so every group has one "
                 "run and no spread; group runs of one configuration trained with different --seed")
     keys = [key for metric in report.metrics for key in ROWS[metric]]
     summarise(found, [r.metrics for r in runs], keys)
     report.groups = found
-    report.comparisons = [c for i, a in enumerate(found) for b in found[i + 1 :] for c in compare(a, b, keys)]
+    table_of = {i: t for t, members in enumerate(report.tables()) for i in members}
+    report.comparisons = [c for i, a in enumerate(found) for b in found[i + 1 :]
+                          if table_of[a.runs[0]] == table_of[b.runs[0]] for c in compare(a, b, keys)]
 
 
 def _no_classifier(dataset: str, selected: list[str]) -> str:
@@ -376,7 +435,7 @@ def _evaluate_one(
         wanted.discard("is")
         not_computed["is"] = f"feature extractor {name!r} gives no logits"
 
-    fingerprint = dataset_fingerprint(plan.spec, plan.real_dataset)
+    fingerprint = plan.fingerprint
     common = dict(dataset_name=plan.dataset_name, spec=plan.spec, dataset=plan.real_dataset,
                   fingerprint=fingerprint, device=loaded.device, seed=seed,
                   say=lambda message: say(f"{plan.path}: {message}"))

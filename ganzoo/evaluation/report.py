@@ -25,48 +25,52 @@ from ganzoo.evaluation.table import (
     rows,
     run_title,
     spread_note,
+    tables,
 )
+from ganzoo.evaluation.groups import Group
 from ganzoo.evaluation.training_log import load_training_log, run_directory
 from ganzoo.rundir import METRIC_SPECS_FILE, METRICS_FILE
 
 
-def rich_table(report: EvalReport) -> Table:
-    """The terminal table."""
-    table = Table(title=f"ganzoo eval: {report.n} samples per run, seed {report.seed}, {report.device}", title_justify="left",
+def rich_table(report: EvalReport, members: list[int] | None = None, title: str | None = None) -> Table:
+    """The terminal table of the runs ``members`` (default all), ``title`` after the settings."""
+    heading = f"ganzoo eval: {report.n} samples per run, seed {report.seed}, {report.device}"
+    table = Table(title=heading + (f"; {title}" if title else ""), title_justify="left",
                   caption=spread_note(report) or None, caption_justify="left")
     table.add_column("metric", style="bold cyan", no_wrap=True)
     table.add_column("better")
-    for run in report.runs:
-        table.add_column(run_title(run, short=True), justify="right")
-    for label, better, cells in rows(report):
+    for index in range(len(report.runs)) if members is None else members:
+        table.add_column(run_title(report.runs[index], short=True), justify="right")
+    for label, better, cells in rows(report, members):
+        table.add_row(label, better, *cells)
+    return table
+
+
+def _rich(title: str, columns: list[str], body: list[tuple[str, str, list[str]]], caption: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    table.add_column("metric", style="bold cyan", no_wrap=True)
+    table.add_column("better")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for label, better, cells in body:
         table.add_row(label, better, *cells)
     return table
 
 
 def rich_tables(report: EvalReport) -> list[Table]:
-    """Every table of the terminal: the runs, then (``--group``) the groups and their differences."""
-    tables = [rich_table(report)]
-    if report.groups:
-        groups = Table(title="groups: mean ± std over runs (runs)", title_justify="left")
-        groups.add_column("metric", style="bold cyan", no_wrap=True)
-        groups.add_column("better")
-        for group in report.groups:
-            groups.add_column(group.name, justify="right")
-        for label, better, cells in group_rows(report):
-            groups.add_row(label, better, *cells)
-        tables.append(groups)
-        headings, differences = comparison_rows(report)
-        if headings:
-            compared = Table(title="differences between groups (Welch's t-test, two-sided)", title_justify="left",
-                             caption=GROUPS_NOTE, caption_justify="left")
-            compared.add_column("metric", style="bold cyan", no_wrap=True)
-            compared.add_column("better")
-            for heading in headings:
-                compared.add_column(heading, justify="right")
-            for label, better, cells in differences:
-                compared.add_row(label, better, *cells)
-            tables.append(compared)
-    return tables
+    """Every table of the terminal: per set of comparable runs (one set unless the runs had
+    other datasets or extractors), the runs, then (``--group``) the groups and their differences."""
+    found: list[Table] = []
+    for title, members, groups in tables(report):
+        found.append(rich_table(report, members, title))
+        if groups:
+            found.append(_rich("groups: mean ± std over runs (runs)" + (f"; {title}" if title else ""),
+                               [g.name for g in groups], group_rows(report, groups)))
+            headings, differences = comparison_rows(report, groups)
+            if headings:
+                found.append(_rich("differences between groups (Welch's t-test, two-sided)", headings, differences,
+                                   GROUPS_NOTE))
+    return found
 
 
 def markdown(report: EvalReport) -> str:
@@ -79,15 +83,19 @@ def markdown(report: EvalReport) -> str:
         "",
         f"{report.n} samples per run (seed {report.seed}) against the dataset's test split, on {report.device}; "
         f"ganzoo {report.ganzoo_version}, {report.created}.",
-        "",
-        "| metric | better | " + " | ".join(escape(run_title(r)) for r in report.runs) + " |",
-        "| --- | --- | " + " | ".join("---:" for _ in report.runs) + " |",
     ]
-    for label, better, cells in rows(report):
-        lines.append(f"| {escape(label)} | {better} | " + " | ".join(escape(c) for c in cells) + " |")
-    if spread_note(report):
-        lines += ["", spread_note(report)]
-    lines += _group_lines(report, escape)
+    for warning in report.warnings:
+        lines += ["", f"**{escape(warning)}**"]
+    for title, members, groups in tables(report):
+        if title:
+            lines += ["", f"## {escape(title)}"]
+        lines += ["", "| metric | better | " + " | ".join(escape(run_title(report.runs[i])) for i in members) + " |",
+                  "| --- | --- | " + " | ".join("---:" for _ in members) + " |"]
+        for label, better, cells in rows(report, members):
+            lines.append(f"| {escape(label)} | {better} | " + " | ".join(escape(c) for c in cells) + " |")
+        if spread_note(report):
+            lines += ["", spread_note(report)]
+        lines += _group_lines(report, groups, escape, "###" if title else "##")
     lines += ["", "## Runs", ""]
     for run in report.runs:
         lines.append(f"- `{run.run}`: checkpoint `{run.checkpoint}` (sha256 `{run.checkpoint_sha256}`), "
@@ -104,15 +112,15 @@ def markdown(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
-def _group_lines(report: EvalReport, escape: Callable[[str], str]) -> list[str]:
+def _group_lines(report: EvalReport, groups: list[Group], escape: Callable[[str], str], level: str) -> list[str]:
     """``## Groups``: the groups' table and the differences between them (``--group``)."""
-    if not report.groups:
+    if not groups:
         return []
-    lines = ["", "## Groups", "", "| metric | better | " + " | ".join(escape(g.name) for g in report.groups) + " |",
-             "| --- | --- | " + " | ".join("---:" for _ in report.groups) + " |"]
+    lines = ["", f"{level} Groups", "", "| metric | better | " + " | ".join(escape(g.name) for g in groups) + " |",
+             "| --- | --- | " + " | ".join("---:" for _ in groups) + " |"]
     lines += [f"| {escape(label)} | {better} | " + " | ".join(escape(c) for c in cells) + " |"
-              for label, better, cells in group_rows(report)]
-    headings, differences = comparison_rows(report)
+              for label, better, cells in group_rows(report, groups)]
+    headings, differences = comparison_rows(report, groups)
     if headings:
         lines += ["", "| metric | better | " + " | ".join(escape(h) for h in headings) + " |",
                   "| --- | --- | " + " | ".join("---:" for _ in headings) + " |"]

@@ -21,6 +21,13 @@ from ganzoo.evaluation.groups import Comparison, Group
 REAL_SPLIT = "test"
 
 
+def comparability(dataset: str, fingerprint: str, features: str, features_sha256: str) -> tuple[str, str, str, str]:
+    """What two runs' numbers must share to be compared: the dataset, its test split's
+    content, and the feature extractor with its weights (the class metrics' classifier is
+    the dataset's, so the dataset fixes it)."""
+    return (dataset, fingerprint, features, features_sha256)
+
+
 @dataclass
 class RunEvaluation:
     """One run's results: what ``metrics.json`` holds for it."""
@@ -49,6 +56,10 @@ class RunEvaluation:
     real_seconds: float
     metric_seconds: dict[str, float] = field(default_factory=dict)  # final computation of each metric
     config: dict[str, Any] = field(default_factory=dict)  # the run's config.json (TrainConfig.to_dict())
+
+    @property
+    def comparability(self) -> tuple[str, str, str, str]:
+        return comparability(self.dataset, self.real_fingerprint, self.features, self.features_sha256)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +101,13 @@ class EvalReport:
     bootstrap: int = 0  # resamples behind the ± of FID and the k-NN metrics
     groups: list[Group] = field(default_factory=list)  # --group: runs summarised together
     comparisons: list[Comparison] = field(default_factory=list)  # every pair of groups, every metric
+    warnings: list[str] = field(default_factory=list)  # what the reports say above the tables
+
+    def tables(self) -> list[list[int]]:
+        """The runs that can share a table (same dataset, test data and extractor), as
+        lists of run indices, in order of first appearance: one list when all can."""
+        keys = [run.comparability for run in self.runs]
+        return [[i for i, k in enumerate(keys) if k == key] for key in dict.fromkeys(keys)]
     ganzoo_version: str = __version__
     created: str = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
 
@@ -103,6 +121,11 @@ class EvalReport:
             "metrics": self.metrics,
             "device": self.device,
             "runs": [run.to_dict() for run in self.runs],
+            "tables": [{"dataset": self.runs[t[0]].dataset, "features": self.runs[t[0]].features,
+                        "features_sha256": self.runs[t[0]].features_sha256,
+                        "test_data_fingerprint": self.runs[t[0]].real_fingerprint,
+                        "runs": [self.runs[i].run for i in t]} for t in self.tables()],
+            "warnings": self.warnings,
             "groups": [group.to_dict([run.run for run in self.runs]) for group in self.groups],
             "comparisons": [comparison.to_dict() for comparison in self.comparisons],
         }

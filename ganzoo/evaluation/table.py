@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganzoo.evaluation.groups import ALPHA, Comparison, GroupStat
+from ganzoo.evaluation.groups import ALPHA, Comparison, Group, GroupStat
 from ganzoo.evaluation.metrics import IS_SPLITS, KID_SUBSETS, RESULTS
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
 
@@ -53,26 +53,42 @@ def cell(run: RunEvaluation, key: str) -> str:
     return _number(value)
 
 
-def rows(report: EvalReport) -> list[tuple[str, str, list[str]]]:
+def rows(report: EvalReport, members: list[int] | None = None) -> list[tuple[str, str, list[str]]]:
     """``(label, better, one cell per run)`` for every metric asked for, then the context
-    that makes the numbers comparable: extractor, weights, sample count, time."""
+    that makes the numbers comparable: extractor, weights, sample count, time.
+    ``members``: the runs of one table (:meth:`EvalReport.tables`); default all."""
+    runs = report.runs if members is None else [report.runs[i] for i in members]
     table: list[tuple[str, str, list[str]]] = []
     for metric in report.metrics:
         for key in ROWS[metric]:
             info = RESULTS[key]
-            table.append((info.label, "higher" if info.higher_is_better else "lower", [cell(r, key) for r in report.runs]))
+            table.append((info.label, "higher" if info.higher_is_better else "lower", [cell(r, key) for r in runs]))
         if metric == "is":
             reference = [
                 _number(r.real_inception_score[0]) if r.real_inception_score and "is_mean" in r.metrics else "n/a"
-                for r in report.runs
+                for r in runs
             ]
             table.append(("IS of real test images", "reference", reference))
-    table.append(("feature extractor", "sha256", [f"{r.features} {r.features_sha256[:8]}" for r in report.runs]))
-    classifiers = [f"{r.classifier} {(r.classifier_sha256 or '')[:8]}" if r.classifier else "-" for r in report.runs]
+    table.append(("feature extractor", "sha256", [f"{r.features} {r.features_sha256[:8]}" for r in runs]))
+    classifiers = [f"{r.classifier} {(r.classifier_sha256 or '')[:8]}" if r.classifier else "-" for r in runs]
     table.append(("class metrics by", "sha256", classifiers))
-    table.append(("real test images", "", [f"{r.real_n}" + (" (cached)" if r.real_cached else "") for r in report.runs]))
-    table.append(("seconds", "", [f"{r.seconds:.1f}" for r in report.runs]))
+    table.append(("real test images", "", [f"{r.real_n}" + (" (cached)" if r.real_cached else "") for r in runs]))
+    table.append(("seconds", "", [f"{r.seconds:.1f}" for r in runs]))
     return table
+
+
+def table_title(report: EvalReport, members: list[int]) -> str:
+    """What the runs of one table share: ``mnist, features mnist fc9961d5``."""
+    first = report.runs[members[0]]
+    return f"{first.dataset}, features {first.features} {first.features_sha256[:8]}"
+
+
+def tables(report: EvalReport) -> list[tuple[str | None, list[int], list[Group]]]:
+    """``(title, run indices, groups)`` per table: one untitled table when every run can
+    share it, else one titled table per dataset, test data and extractor."""
+    found = report.tables()
+    return [(table_title(report, members) if len(found) > 1 else None, members,
+             [g for g in report.groups if g.runs[0] in members]) for members in found]
 
 
 def _group_cell(key: str, stat: GroupStat | None) -> str:
@@ -85,16 +101,17 @@ def _group_cell(key: str, stat: GroupStat | None) -> str:
     return f"{text} ({stat.n})"
 
 
-def group_rows(report: EvalReport) -> list[tuple[str, str, list[str]]]:
+def group_rows(report: EvalReport, groups: list[Group] | None = None) -> list[tuple[str, str, list[str]]]:
     """``(label, better, one cell per group)``: each metric's mean ± sample std over the
     group's runs, with the number of runs; then the runs themselves."""
+    groups = report.groups if groups is None else groups
     table = []
     for metric in report.metrics:
         for key in ROWS[metric]:
             info = RESULTS[key]
             table.append((info.label, "higher" if info.higher_is_better else "lower",
-                          [_group_cell(key, group.metrics.get(key)) for group in report.groups]))
-    table.append(("runs", "", [", ".join(Path(report.runs[i].run).name for i in group.runs) for group in report.groups]))
+                          [_group_cell(key, group.metrics.get(key)) for group in groups]))
+    table.append(("runs", "", [", ".join(Path(report.runs[i].run).name for i in group.runs) for group in groups]))
     return table
 
 
@@ -111,10 +128,11 @@ def _comparison_cell(comparison: Comparison | None, key: str) -> str:
     return f"{difference} (p {comparison.p:.2g}): {mark}"
 
 
-def comparison_rows(report: EvalReport) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
-    """Column headings (``B - A`` for each pair of groups) and ``(label, better, cells)``
-    rows: the difference of the means and Welch's two-sided p-value."""
-    pairs = list(dict.fromkeys((c.a, c.b) for c in report.comparisons))
+def comparison_rows(report: EvalReport, groups: list[Group] | None = None) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+    """Column headings (``B - A`` for each pair of ``groups``, default all) and ``(label,
+    better, cells)`` rows: the difference of the means and Welch's two-sided p-value."""
+    names = {g.name for g in (report.groups if groups is None else groups)}
+    pairs = list(dict.fromkeys((c.a, c.b) for c in report.comparisons if c.a in names and c.b in names))
     found = {(c.a, c.b, c.metric): c for c in report.comparisons}
     table = []
     for metric in report.metrics:
