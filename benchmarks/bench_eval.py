@@ -36,8 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
-KEYS = ("fid", "kid_mean", "is_mean", "precision", "recall", "density", "knn_coverage", "classes_covered")
-TIMED = ("fid", "fid_bootstrap", "kid", "is", "pr_dc")
+KEYS = ("fid", "kid_mean", "is_mean", "precision", "recall", "density", "knn_coverage", "icfid", "classes_covered")
+TIMED = ("fid", "fid_bootstrap", "kid", "is", "pr_dc", "icfid")
 
 
 def eval_once(run: Path, out: Path, n: int, cache: Path, *extra: str) -> tuple[float, dict]:

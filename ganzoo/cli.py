@@ -447,8 +447,9 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, in
 # --- eval ------------------------------------------------------------------------------
 
 # = ganzoo.evaluation.metrics.METRICS and METRIC_ALIASES (no torch import here); coverage is the class coverage
-EVAL_METRICS = ("fid", "kid", "is", "pr", "dc", "coverage", "accuracy")
-EVAL_METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc"}
+EVAL_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy")
+EVAL_METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc",
+                       "intra-class-fid": "icfid"}
 
 
 class MetricList(click.ParamType):
@@ -496,7 +497,8 @@ class GroupSpec(click.ParamType):
               help="Samples per run (balanced over the classes for conditional models).")
 @click.option("--metrics", type=MetricList(), default=",".join(EVAL_METRICS), show_default=True,
               help="Comma-separated: fid, kid, is, pr (precision and recall), dc (density and k-NN coverage), "
-                   "coverage (class histogram), accuracy (conditional models).")
+                   "icfid (intra-class FID, conditional models), coverage (class histogram), accuracy (conditional "
+                   "models).")
 @click.option("--features", type=RegistryName("feature_extractors"),
               help="Feature extractor (see 'ganzoo list feature-extractors'). "
                    "[default: the dataset's classifier, else inception]")

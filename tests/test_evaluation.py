@@ -291,10 +291,11 @@ def test_eval_writes_metrics_and_report_and_reuses_the_real_statistics(tiny_runs
     assert result["features"] == {"name": "mnist", "weights_sha256": SHIPPED["mnist"].sha256}
     assert set(result["metrics"]) == {"fid", "fid_std", "kid_mean", "kid_std", "is_mean", "is_std", "precision",
                                       "precision_std", "recall", "recall_std", "density", "density_std",
-                                      "knn_coverage", "knn_coverage_std", "classes_covered", "class_tv",
-                                      "conditional_accuracy"}
+                                      "knn_coverage", "knn_coverage_std", "icfid", "icfid_worst", "classes_covered",
+                                      "class_tv", "conditional_accuracy"}
     assert result["knn_n"] == 200 and written["bootstrap"] == 20
-    assert set(result["metric_seconds"]) == {"fid", "fid_bootstrap", "kid", "is", "pr_dc"}
+    assert set(result["metric_seconds"]) == {"fid", "fid_bootstrap", "kid", "is", "pr_dc", "icfid"}
+    assert result["intra_class_fid"]["classes"] == [str(k) for k in range(10)]
     assert all(np.isfinite(v) for v in result["metrics"].values())
     report = (run / "eval" / "report.md").read_text()
     assert "| FID | lower |" in report and "## What the metrics mean" in report
@@ -326,7 +327,7 @@ def test_several_runs_share_one_table(tiny_runs, capsys, tmp_path):
     [
         (["--features", "incepton"], ["unknown feature extractor 'incepton'", "did you mean 'inception'?"]),
         (["--n", "0"], ["--n", "0 is not in the range x>=2"]),
-        (["--metrics", "fid,ssim"], ["unknown metric 'ssim'", "fid,kid,is,pr,dc,coverage,accuracy"]),
+        (["--metrics", "fid,ssim"], ["unknown metric 'ssim'", "fid,kid,is,pr,dc,icfid,coverage,accuracy"]),
         (["--metrics", "fid,precison"], ["unknown metric 'precison'", "choose from"]),
         (["--inception-weights", "missing.pth", "--features", "inception"], ["--inception-weights missing.pth: no such file"]),
         (["RUN2"], ["several runs go into one report: pass --out DIR"]),
@@ -366,6 +367,44 @@ def test_knn_metrics_and_the_bootstrap_from_the_command_line(tiny_runs, capsys, 
     assert set(metrics) == {"fid", "precision", "recall", "classes_covered", "class_tv"}
     code, _, err = run_cli(capsys, "eval", tiny_runs["gan"], "--bootstrap", 1, "--out", tmp_path / "one")
     assert code == 2 and "--bootstrap must be 0 (no ±) or an integer >= 2, got 1" in err
+
+
+def test_intra_class_fid_per_class_names_the_weakest_class(tiny_runs, capsys, tmp_path):
+    code, out, err = run_cli(capsys, "eval", tiny_runs["cgan"], tiny_runs["gan"], "--n", 300, "--metrics", "icfid",
+                             "--out", tmp_path / "icfid")
+    assert code == 0, err
+    assert "intra-class FID's covariance of 128 features needs more than 128 samples per class (30 of each" in err
+    cgan, gan = json.loads((tmp_path / "icfid" / "metrics.json").read_text())["runs"]
+    fids = cgan["intra_class_fid"]["fid"]
+    assert len(fids) == 10 and all(value > 0 for value in fids)
+    assert cgan["metrics"]["icfid"] == pytest.approx(sum(fids) / 10)
+    assert cgan["metrics"]["icfid_worst"] == max(fids)
+    weakest = cgan["intra_class_fid"]["weakest"]
+    assert weakest == str(fids.index(max(fids)))
+    assert gan["not_computed"] == {"icfid": "model 'gan' is not conditional"} and gan["intra_class_fid"] is None
+    assert f"{weakest}: {max(fids):.4g}" in out  # the table's "weakest class" row
+    report = (tmp_path / "icfid" / "report.md").read_text()
+    assert "intra-class FID per class: 0 " in report and f"; weakest: {weakest} ({max(fids):.4g})" in report
+
+
+def test_intra_class_fid_is_the_fid_of_each_class_against_its_real_images():
+    from ganzoo.evaluation.metrics import RealReference, SampleMetrics
+
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(600, 8, generator=g)
+    labels = torch.arange(600) % 3
+    reference = RealReference(real, torch.device("cpu"), labels=labels)
+    fake = torch.randn(300, 8, generator=g)
+    fake_labels = torch.arange(300) // 100  # sorted by class, as conditional samples come
+    fake[fake_labels == 2] += 3.0  # class 2 drawn badly
+    metrics = SampleMetrics({"icfid"}, real=reference, real_classes=None, n=300, device=torch.device("cpu"), seed=0)
+    metrics.update(fake[:150], None, labels=fake_labels[:150])
+    metrics.update(fake[150:], None, labels=fake_labels[150:])
+    values, _ = metrics.compute()
+    expected = [scipy_fid(real[labels == k], fake[fake_labels == k]) for k in range(3)]
+    assert metrics.class_fids == pytest.approx(expected, rel=1e-6)
+    assert values["icfid"] == pytest.approx(sum(expected) / 3, rel=1e-6) and values["icfid_worst"] == max(metrics.class_fids)
+    assert max(range(3), key=lambda k: metrics.class_fids[k]) == 2
 
 
 def test_missing_run_is_one_line_with_exit_code_2(capsys):
@@ -717,7 +756,7 @@ def test_coverage_alone_on_a_dataset_without_a_classifier_is_one_line(tiny_datas
     assert code == 2 and len(lines) == 1, err
     assert ("--metrics coverage: class coverage needs a classifier of dataset 'tiny' and none is installed "
             "(a feature extractor named 'tiny' with classes_of='tiny'); register one (register_feature_extractors "
-            "hook) or ask for fid, kid, is, pr, dc instead") in lines[0]
+            "hook) or ask for fid, kid, is, pr, dc, icfid instead") in lines[0]
     assert "nception" not in lines[0]
     assert not (tiny_dataset_run / "eval").exists()
 

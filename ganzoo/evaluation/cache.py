@@ -1,9 +1,10 @@
 """Real-data statistics, cached on disk: the held-out split goes through an extractor once.
 
 An entry holds the extractor's features of every held-out image (what FID's mean and
-covariance and KID's kernel need), the predicted-class counts when the extractor is the
-dataset's classifier, and the Inception Score of the real images (a reference for the
-generated ones). It lives in ``$GANZOO_CACHE_DIR/stats`` (default ``~/.cache/ganzoo/stats``)
+covariance and KID's kernel need), the images' true labels (intra-class FID; entries
+written before them are recomputed when they are needed), the predicted-class counts when
+the extractor is the dataset's classifier, and the Inception Score of the real images (a
+reference for the generated ones). It lives in ``$GANZOO_CACHE_DIR/stats`` (default ``~/.cache/ganzoo/stats``)
 under a name made of the dataset, the split, the extractor, its weights' sha256 and a hash
 of the split's content, so new weights or other data never reuse a stale entry. Entries
 are plain tensors, written atomically and read with ``weights_only=True``; an unreadable
@@ -39,6 +40,7 @@ class RealStats:
     features: torch.Tensor  # (N, D) float32, on the CPU
     class_counts: torch.Tensor | None  # (K,) int64 predicted-class counts, if the extractor classifies the dataset
     inception_score: tuple[float, float] | None  # (mean, std) over 10 splits, if the extractor has logits
+    labels: torch.Tensor | None = None  # (N,) int64 true classes, row by row (intra-class FID); None in older entries
     cached: bool = False  # read from disk (True) or computed now (False)
     path: Path | None = None
 
@@ -68,6 +70,7 @@ def load(path: Path) -> RealStats | None:
         features=state["features"],
         class_counts=state.get("class_counts"),
         inception_score=None if score is None else (float(score[0]), float(score[1])),
+        labels=state.get("labels"),
         cached=True,
         path=path,
     )
@@ -80,6 +83,7 @@ def save(path: Path, stats: RealStats) -> None:
         "features": stats.features.contiguous(),
         "class_counts": stats.class_counts,
         "inception_score": None if stats.inception_score is None else list(stats.inception_score),
+        "labels": stats.labels,
     }
     buffer = io.BytesIO()
     torch.save(state, buffer)

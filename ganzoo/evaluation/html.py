@@ -33,6 +33,7 @@ from ganzoo.evaluation.table import (
     meanings,
     rows,
     run_details,
+    class_fid_line,
     run_title,
     spread_note,
     tables,
@@ -277,6 +278,8 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) ->
             _curves_html(run),
             f'<p class="details">{escape(run_details(run))}</p>',
         ]
+        if class_fid_line(run):
+            parts.append(f'<p class="details">{escape(class_fid_line(run))}</p>')
         if run.not_computed:
             parts.append("<ul>" + "".join(f"<li>{escape(metric)}: not computed, {escape(reason)}</li>"
                                           for metric, reason in run.not_computed.items()) + "</ul>")

@@ -24,17 +24,19 @@ from typing import Any, Callable, TypeVar
 import torch
 from torch import nn
 
-from ganzoo.evaluation.frechet import Moments, bootstrap_fid
+from ganzoo.evaluation.frechet import Moments, bootstrap_fid, frechet_distance
 from ganzoo.evaluation.manifold import DC_K, PR_K, kth_neighbour_radii, manifold_metrics, subsample
 
 T = TypeVar("T")
 
 # What `--metrics` accepts, in report order: pr = precision and recall, dc = density and
-# (k-NN) coverage, coverage = the class coverage (histogram of predicted classes).
-METRICS = ("fid", "kid", "is", "pr", "dc", "coverage", "accuracy")
+# (k-NN) coverage, icfid = intra-class FID (conditional models), coverage = the class
+# coverage (histogram of predicted classes).
+METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy")
 # Names that --metrics also accepts, for the metric that computes them (coverage alone is
 # the class coverage, as it always was).
-METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc"}
+METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc",
+                  "intra-class-fid": "icfid"}
 # Bootstrap resamples of the generated set behind the ± of FID and the k-NN metrics.
 BOOTSTRAP = 20
 # Fixed seed of the real subset the k-NN metrics use when the test split has more images
@@ -105,6 +107,16 @@ RESULTS: dict[str, MetricInfo] = {
         "sample: how much of the real data is reproduced, robust to outliers; about 1 - 2^-5 = 0.97 for two "
         f"samples of equal size from one distribution. Not the class coverage below; {BOOTSTRAP_MEANS}, each sample "
         "keeping its ball.",
+    ),
+    "icfid": MetricInfo(
+        "intra-class FID", False,
+        "conditional models only: the FID of each class's samples (the class asked for) against the real test "
+        "images of that class (their true labels), averaged over the classes: a class the generator draws badly "
+        "shows here even when the overall FID is good. Per class in report.md and metrics.json.",
+    ),
+    "icfid_worst": MetricInfo(
+        "weakest class (its FID)", False,
+        "the class with the highest intra-class FID, and that FID.",
     ),
     "classes_covered": MetricInfo(
         "classes covered", True,
@@ -177,10 +189,12 @@ class RealReference:
     evaluation: the held-out split's features, FID's moments (for the bootstrap) and, per
     sample count, the k-NN metrics' real subset and its radii, each computed once."""
 
-    def __init__(self, features: torch.Tensor, device: torch.device) -> None:
+    def __init__(self, features: torch.Tensor, device: torch.device, labels: torch.Tensor | None = None) -> None:
         self.device = metric_device(device)
         self.features = features.to(self.device)
+        self.labels = None if labels is None else labels.to(self.device)
         self._moments: Moments | None = None
+        self._class_moments: dict[int, Moments] = {}
         self._subsets: dict[int, tuple[torch.Tensor, dict[int, torch.Tensor]]] = {}
 
     @property
@@ -192,6 +206,16 @@ class RealReference:
         if self._moments is None:
             self._moments = Moments.of(self.features, with_sqrt=True)
         return self._moments
+
+    def class_moments(self, label: int) -> Moments | None:
+        """FID's moments (with the square root) of the real images of class ``label``;
+        ``None`` when the split has fewer than two of them."""
+        if label not in self._class_moments:
+            chosen = self.features[self.labels == label] if self.labels is not None else self.features[:0]
+            if len(chosen) < 2:
+                return None
+            self._class_moments[label] = Moments.of(chosen, with_sqrt=True)
+        return self._class_moments[label]
 
     def knn_subset(self, n: int) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
         """``n`` real features (all when the split has no more; else a subset fixed by
@@ -241,9 +265,11 @@ class SampleMetrics:
         num_features = real.features.shape[1]
         self.fid = self.kid = None
         self.logits: list[torch.Tensor] = []
-        # the generated features, kept where FID's bootstrap or the k-NN metrics need them
-        self.keep_features = bool({"pr", "dc"} & selected) or ("fid" in selected and self.bootstrap > 0)
+        # the generated features, kept where FID's bootstrap, the k-NN metrics or intra-class FID need them
+        self.keep_features = bool({"pr", "dc", "icfid"} & selected) or ("fid" in selected and self.bootstrap > 0)
         self.features: list[torch.Tensor] = []
+        self.labels: list[torch.Tensor] = []  # the classes asked for (intra-class FID)
+        self.class_fids: list[float | None] | None = None  # per class, after compute() (None: too few samples)
         if "fid" in selected:
             self.fid = FrechetInceptionDistance(feature=PassThrough(num_features), reset_real_features=False)
             self.fid.to(self.device).update(real.features, real=True)
@@ -274,6 +300,8 @@ class SampleMetrics:
             self.kid.update(features, real=False)
         if self.keep_features:
             self.features.append(features.float())
+        if "icfid" in self.selected and labels is not None:
+            self.labels.append(labels.to(self.device))
         if "is" in self.selected and logits is not None:
             self.logits.append(logits.to(self.device))
         if class_logits is not None and self.class_counts is not None:
@@ -310,6 +338,8 @@ class SampleMetrics:
                 "is", lambda: inception_score(torch.cat(self.logits), seed=self.seed))
         if {"pr", "dc"} & self.selected and fake is not None:
             values.update(self._timed("pr_dc", lambda: self._knn(fake)))
+        if "icfid" in self.selected and fake is not None and self.labels:
+            values.update(self._timed("icfid", lambda: self._intra_class(fake, torch.cat(self.labels))))
         if self.class_counts is not None and self.real_classes is not None:
             if "coverage" in self.selected:
                 values["classes_covered"], values["class_tv"] = class_distance(self.class_counts, self.real_classes)
@@ -320,6 +350,25 @@ class SampleMetrics:
             histograms = {"generated": [round(v, 5) for v in fake_shares.tolist()],
                           "real": [round(v, 5) for v in real.tolist()]}
         return values, histograms
+
+    def _intra_class(self, fake: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+        """FID per class (samples asked for class k against the real images of class k):
+        ``icfid`` is their mean, ``icfid_worst`` the highest; ``class_fids`` keeps them all."""
+        classes = int(max(labels.max(), self.real.labels.max() if self.real.labels is not None else 0)) + 1
+        fids: list[float | None] = []
+        for label in range(classes):
+            real = self.real.class_moments(label)
+            mine = fake[labels == label]
+            if real is None or len(mine) < 2:
+                fids.append(None)
+                continue
+            moments = Moments.of(mine)
+            fids.append(frechet_distance(real, moments.mean, moments.cov))
+        self.class_fids = fids
+        known = [value for value in fids if value is not None]
+        if not known:
+            return {}
+        return {"icfid": sum(known) / len(known), "icfid_worst": max(known)}
 
     def knn_n(self) -> int:
         """Samples on each side of the k-NN metrics: ``n``, or the real split's size if smaller."""

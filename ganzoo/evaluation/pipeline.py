@@ -45,7 +45,7 @@ from ganzoo.sampling import LoadedGenerator, load_generator
 
 DEFAULT_N = 10000
 # What the feature extractor is for; the class metrics need only the dataset's classifier.
-FEATURE_METRICS = ("fid", "kid", "is", "pr", "dc")
+FEATURE_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid")
 CLASS_METRICS = {"coverage": "class coverage", "accuracy": "conditional accuracy"}
 
 
@@ -137,21 +137,25 @@ def real_statistics(
     device: torch.device,
     classifies_dataset: bool,
     seed: int,
+    needs_labels: bool = False,
     say: Callable[[str], None] = lambda message: None,
 ) -> cache.RealStats:
     """The held-out split through ``extractor``: from the cache, or computed and cached.
 
     ``classifies_dataset``: the extractor's logits are the dataset's classes, so the entry
-    also holds the predicted-class counts (an entry without them is recomputed)."""
+    also holds the predicted-class counts (an entry without them is recomputed);
+    ``needs_labels``: an entry without the true labels (older ganzoo) is recomputed."""
     path = cache.entry_path(dataset_name, REAL_SPLIT, name, extractor.weights_sha256, fingerprint)
     stats = cache.load(path)
-    if stats is not None and (stats.class_counts is not None or not classifies_dataset):
+    if (stats is not None and (stats.class_counts is not None or not classifies_dataset)
+            and (stats.labels is not None or not needs_labels)):
         return stats
     say(f"real statistics of {dataset_name} {REAL_SPLIT} through {name!r} (cached afterwards in {path.parent})")
-    features, logits = [], []
-    for images in real_batches(spec, dataset, batch_size=batch_size, device=device):
+    features, logits, labels = [], [], []
+    for images, batch_labels in real_batches(spec, dataset, batch_size=batch_size, device=device):
         batch_features, batch_logits = extractor(images)
         features.append(batch_features.float())
+        labels.append(batch_labels.long().cpu())
         if batch_logits is not None:
             logits.append(batch_logits.float())
     all_logits = torch.cat(logits) if logits else None
@@ -162,6 +166,7 @@ def real_statistics(
         features=torch.cat(features).cpu(),
         class_counts=counts,
         inception_score=None if all_logits is None else inception_score(all_logits, seed=seed),
+        labels=torch.cat(labels),
     )
     try:
         cache.save(path, stats)
@@ -396,10 +401,17 @@ def _warn_if_few_samples(n: int, selected: list[str], plans: list[_Plan], say: C
     if not set(FEATURE_METRICS) & set(selected):
         return
     dims = max(plan.extractor.num_features for plan in plans)
+    if "icfid" in selected and any(plan.loaded.conditional for plan in plans):
+        classes = max(plan.loaded.num_classes or 1 for plan in plans if plan.loaded.conditional)
+        if n // classes <= dims:
+            say(f"warning: --n {n}: intra-class FID's covariance of {dims} features needs more than {dims} samples "
+                f"per class ({n // classes} of each of {classes} classes here); compare only figures with the same --n")
     if n >= max(FEW_SAMPLES, dims):
         return
     labels = [label for metric, label in (("fid", "FID"), ("kid", "KID"), ("is", "IS"), ("pr", "precision/recall"),
                                           ("dc", "density/coverage")) if metric in selected]
+    if not labels:  # intra-class FID alone: said above
+        return
     names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
     why = (f"FID's covariance of {dims} features needs more than {dims} samples" if n <= dims and "fid" in selected
            else f"{names} {'are' if ' and ' in names else 'is'} biased and noisy at small n")
@@ -423,9 +435,10 @@ def _evaluate_one(
     loaded, name, extractor, classifier = plan.loaded, plan.name, plan.extractor, plan.classifier
     not_computed: dict[str, str] = {}
     wanted = set(selected)
-    if "accuracy" in wanted and not loaded.conditional:
-        wanted.discard("accuracy")
-        not_computed["accuracy"] = f"model {loaded.config.model!r} is not conditional"
+    for metric in ("accuracy", "icfid"):
+        if metric in wanted and not loaded.conditional:
+            wanted.discard(metric)
+            not_computed[metric] = f"model {loaded.config.model!r} is not conditional"
     if classifier is None:
         for metric in ("coverage", "accuracy"):
             if metric in wanted:
@@ -441,7 +454,8 @@ def _evaluate_one(
                   say=lambda message: say(f"{plan.path}: {message}"))
     real_start = time.perf_counter()
     real = real_statistics(extractor, name, batch_size=batch_size or extractors.batch_size(name),
-                           classifies_dataset=extractors.registry.get(name).classes_of == plan.dataset_name, **common)
+                           classifies_dataset=extractors.registry.get(name).classes_of == plan.dataset_name,
+                           needs_labels="icfid" in wanted, **common)
     class_real = real
     if classifier is not None and plan.classifier_name != name:
         class_real = real_statistics(classifier, plan.classifier_name, classifies_dataset=True,
@@ -451,7 +465,9 @@ def _evaluate_one(
     say(f"{plan.path}: {n} samples through {name!r}")
     key = (f"{name} {extractor.weights_sha256}", f"{plan.dataset_name} {fingerprint}")
     if key not in references:
-        references[key] = RealReference(real.features, loaded.device)
+        references[key] = RealReference(real.features, loaded.device, labels=real.labels)
+    elif references[key].labels is None and real.labels is not None:  # an earlier run did not need them
+        references[key].labels = real.labels.to(references[key].device)
     metric_set = SampleMetrics(
         wanted, real=references[key], real_classes=class_real.class_counts if classifier is not None else None,
         n=n, device=loaded.device, seed=seed, bootstrap=bootstrap,
@@ -488,4 +504,15 @@ def _evaluate_one(
         real_seconds=real_seconds,
         metric_seconds=metric_set.seconds,
         config=loaded.config.to_dict(),
+        class_fids=_class_fids(metric_set.class_fids, loaded),
     )
+
+
+def _class_fids(fids: list[float | None] | None, loaded: LoadedGenerator) -> dict[str, Any]:
+    """Intra-class FID per class for ``metrics.json`` and the reports, with the weakest class."""
+    if not fids:
+        return {}
+    names = [str(name) for name in loaded.class_names] or [str(k) for k in range(len(fids))]
+    names += [str(k) for k in range(len(names), len(fids))]
+    known = [(value, names[k]) for k, value in enumerate(fids) if value is not None]
+    return {"classes": names[: len(fids)], "fid": fids, "weakest": max(known)[1] if known else None}

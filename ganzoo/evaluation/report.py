@@ -23,6 +23,7 @@ from ganzoo.evaluation.table import (
     group_rows,
     meanings,
     rows,
+    class_fid_line,
     run_title,
     spread_note,
     tables,
@@ -104,6 +105,8 @@ def markdown(report: EvalReport) -> str:
                      + (f"; classifier `{run.classifier}` (sha256 `{run.classifier_sha256}`)" if run.classifier else ""))
         for metric, reason in run.not_computed.items():
             lines.append(f"  - {metric}: not computed, {reason}")
+        if class_fid_line(run):
+            lines.append(f"  - {class_fid_line(run)}")
         lines += _training_log_lines(run)
     lines += ["", "## What the metrics mean", ""]
     for label, better, meaning in meanings(report):

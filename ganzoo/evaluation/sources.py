@@ -32,19 +32,22 @@ def generated_batches(
         yield loaded.generator(z_chunk, y_chunk).float(), y_chunk
 
 
-def real_batches(spec: DatasetSpec, dataset: Any, *, batch_size: int, device: torch.device) -> Iterator[torch.Tensor]:
-    """The held-out split's images in ``[-1, 1]``, on ``device``: the in-memory path (one
-    uint8 copy to the device, converted batch by batch) when the spec has one, else a
-    ``DataLoader`` over the dataset's own transform (which already yields ``[-1, 1]``)."""
+def real_batches(
+    spec: DatasetSpec, dataset: Any, *, batch_size: int, device: torch.device
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """``(images, labels)`` batches of the held-out split, images in ``[-1, 1]`` on
+    ``device``, labels on the CPU: the in-memory path (one uint8 copy to the device,
+    converted batch by batch) when the spec has one, else a ``DataLoader`` over the
+    dataset's own transform (which already yields ``[-1, 1]``)."""
     if spec.to_tensors is not None and spec.fit_in_memory:
-        images, _ = spec.to_tensors(dataset)
+        images, labels = spec.to_tensors(dataset)
         images = images.to(device)
         for start in range(0, len(images), batch_size):
-            yield images[start : start + batch_size].float().div_(127.5).sub_(1.0)
+            yield images[start : start + batch_size].float().div_(127.5).sub_(1.0), labels[start : start + batch_size]
         return
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=0)
-    for batch, _ in loader:
-        yield batch.to(device, non_blocking=True)
+    for batch, labels in loader:
+        yield batch.to(device, non_blocking=True), torch.as_tensor(labels)
 
 
 def dataset_fingerprint(spec: DatasetSpec, dataset: Any) -> str:

@@ -21,6 +21,7 @@ ROWS = {
     "is": ["is_mean"],
     "pr": ["precision", "recall"],
     "dc": ["density", "knn_coverage"],
+    "icfid": ["icfid", "icfid_worst"],
     "coverage": ["classes_covered", "class_tv"],
     "accuracy": ["conditional_accuracy"],
 }
@@ -47,6 +48,8 @@ def cell(run: RunEvaluation, key: str) -> str:
         return f"{int(value)}/{total}"
     if key == "conditional_accuracy":
         return f"{100 * value:.1f}%"
+    if key == "icfid_worst" and run.class_fids.get("weakest") is not None:
+        return f"{run.class_fids['weakest']}: {_number(value)}"
     std_key = key[: -len("_mean")] + "_std" if key.endswith("_mean") else f"{key}_std"
     if std_key in values:
         return f"{_number(value)} ± {_spread(values[std_key])}"
@@ -75,6 +78,19 @@ def rows(report: EvalReport, members: list[int] | None = None) -> list[tuple[str
     table.append(("real test images", "", [f"{r.real_n}" + (" (cached)" if r.real_cached else "") for r in runs]))
     table.append(("seconds", "", [f"{r.seconds:.1f}" for r in runs]))
     return table
+
+
+def class_fid_line(run: RunEvaluation) -> str | None:
+    """``intra-class FID per class: 0 12.3, 1 15.1, ...; weakest: 8 (45.6)``, or ``None``."""
+    fids = run.class_fids
+    if not fids:
+        return None
+    cells = ", ".join(f"{name} {'n/a' if value is None else _number(value)}"
+                      for name, value in zip(fids["classes"], fids["fid"], strict=True))
+    weakest = fids.get("weakest")
+    worst = run.metrics.get("icfid_worst")
+    return (f"intra-class FID per class: {cells}"
+            + (f"; weakest: {weakest} ({_number(worst)})" if weakest is not None and worst is not None else ""))
 
 
 def table_title(report: EvalReport, members: list[int]) -> str:
