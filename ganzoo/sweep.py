@@ -47,7 +47,7 @@ from typing import Any, Callable, Iterable
 from ganzoo.errors import ConfigError
 
 SUMMARY_METRICS = ("fid", "kid_mean", "is_mean", "precision", "recall", "density", "knn_coverage", "classes_covered",
-                   "class_tv", "accuracy")
+                   "class_tv", "icfid", "conditional_accuracy")
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -81,6 +81,7 @@ class Sweep:
     out: Path
     parallel: int = 1
     eval_options: dict[str, Any] = field(default_factory=dict)
+    baseline: str | None = None  # a configuration the others are compared with (Welch's t-test on FID)
 
     def jobs(self) -> list[tuple[Configuration, int, Path]]:
         return [(c, seed, self.out / f"{c.name}-s{seed}") for c in self.configurations for seed in self.seeds]
@@ -130,10 +131,10 @@ def from_toml(path: Path, out: Path | None) -> Sweep:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"--file {path} is not valid TOML: {error}") from None
     head = data.get("sweep", {})
-    unknown = sorted(set(head) - {"dataset", "seeds", "parallel", "set", "eval", "out"})
+    unknown = sorted(set(head) - {"dataset", "seeds", "parallel", "set", "eval", "out", "baseline"})
     if unknown:
         raise ConfigError(f"--file {path}: unknown key(s) in [sweep]: {', '.join(unknown)}; "
-                          "allowed: dataset, seeds, parallel, set, eval, out")
+                          "allowed: dataset, seeds, parallel, set, eval, out, baseline")
     common = {"dataset": head.get("dataset", "mnist"), **head.get("set", {})}
     configurations = []
     for i, entry in enumerate(data.get("runs", [])):
@@ -145,7 +146,7 @@ def from_toml(path: Path, out: Path | None) -> Sweep:
         raise ConfigError(f"--file {path} has no [[runs]]: nothing to sweep")
     target = out if out is not None else Path(head.get("out", f"runs/sweep-{Path(path).stem}"))
     return _checked(Sweep(configurations, [int(s) for s in head.get("seeds", [0])], target,
-                          int(head.get("parallel", 1)), dict(head.get("eval", {}))))
+                          int(head.get("parallel", 1)), dict(head.get("eval", {})), head.get("baseline")))
 
 
 def _checked(sweep: Sweep) -> Sweep:
@@ -160,6 +161,8 @@ def _checked(sweep: Sweep) -> Sweep:
         raise ConfigError(f"seeds must be distinct integers >= 0, got {sweep.seeds}")
     if sweep.parallel < 1:
         raise ConfigError(f"parallel must be >= 1, got {sweep.parallel}")
+    if sweep.baseline is not None and sweep.baseline not in names:
+        raise ConfigError(f"baseline {sweep.baseline!r} is not a configuration of the sweep: {', '.join(names)}")
     for c in sweep.configurations:
         if "seed" in c.options or "out" in c.options:
             raise ConfigError(f"configuration {c.name!r} sets {'seed' if 'seed' in c.options else 'out'}: "
@@ -298,23 +301,60 @@ def summarise(sweep: Sweep, failed: set[str]) -> dict[str, Any]:
                      "seeds": done, "metrics": stats,
                      "train_seconds": {"mean": statistics.fmean(seconds), "std": statistics.stdev(seconds)
                                        if len(seconds) > 1 else 0.0} if seconds else None})
-    return {"seeds": sweep.seeds, "configurations": rows, "failed": sorted(failed)}
+    if sweep.baseline is not None:
+        _compare_with_baseline(rows, sweep.baseline)
+    return {"seeds": sweep.seeds, "configurations": rows, "failed": sorted(failed), "baseline": sweep.baseline}
+
+
+def _compare_with_baseline(rows: list[dict[str, Any]], baseline: str) -> None:
+    """Each configuration's FID against the baseline's: the difference of the means and
+    Welch's t-test over the seeds (two-sided p); "better"/"worse" when p < 0.05, else
+    "within the spread"."""
+    from ganzoo.evaluation.groups import welch
+
+    base = next(row for row in rows if row["name"] == baseline)["metrics"].get("fid")
+    for row in rows:
+        fid = row["metrics"].get("fid")
+        if row["name"] == baseline or base is None or fid is None:
+            continue
+        test = welch(base["values"], fid["values"])
+        difference = fid["mean"] - base["mean"]
+        if test is None:
+            verdict = "untested: fewer than 2 seeds, or no spread"
+        elif test[2] < 0.05:
+            verdict = "better" if difference < 0 else "worse"
+        else:
+            verdict = "within the spread"
+        row["vs_baseline"] = {"fid_difference": difference, "p": None if test is None else test[2], "verdict": verdict}
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
     shown = [m for m in SUMMARY_METRICS if any(m in row["metrics"] for row in summary["configurations"])]
-    head = "| configuration | seeds | " + " | ".join(shown) + " | train s |"
-    lines = [head, "| --- | ---: | " + " | ".join("---:" for _ in shown) + " | ---: |"]
+    baseline = summary.get("baseline")
+    versus = f" | FID vs {baseline}" if baseline else ""
+    head = "| configuration | seeds | " + " | ".join(shown) + " | train s" + versus + " |"
+    lines = [head, "| --- | ---: | " + " | ".join("---:" for _ in shown) + " | ---:" + (" | ---" if baseline else "") + " |"]
     for row in summary["configurations"]:
         cells = []
         for key in shown:
             stat = row["metrics"].get(key)
-            digits = 3 if key in ("precision", "recall", "density", "knn_coverage", "class_tv", "accuracy") else 1
+            digits = 3 if key in ("precision", "recall", "density", "knn_coverage", "class_tv", "conditional_accuracy") else 1
             cells.append("-" if stat is None else f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}")
         seconds = row["train_seconds"]
         cells.append("-" if seconds is None else f"{seconds['mean']:.0f} ± {seconds['std']:.0f}")
+        if baseline:
+            comparison = row.get("vs_baseline")
+            if row["name"] == baseline:
+                cells.append("(baseline)")
+            elif comparison is None:
+                cells.append("-")
+            else:
+                p = "" if comparison["p"] is None else f", p = {comparison['p']:.2f}"
+                cells.append(f"{comparison['fid_difference']:+.1f} ({comparison['verdict']}{p})")
         lines.append(f"| {row['name']} | {row['seeds']} | " + " | ".join(cells) + " |")
     if summary["failed"]:
         lines.append(f"\nFailed: {', '.join(summary['failed'])} (see their .log files).")
-    lines.append(f"\nmean ± std over seeds {', '.join(map(str, summary['seeds']))} (sample std; ± 0 for one seed).")
+    lines.append(f"\nmean ± std over seeds {', '.join(map(str, summary['seeds']))} (sample std; ± 0 for one seed)."
+                 + (f" FID vs {baseline}: difference of the means, Welch's t-test over the seeds (two-sided p; "
+                    "better or worse when p < 0.05)." if baseline else ""))
     return "\n".join(lines) + "\n"

@@ -104,3 +104,25 @@ def test_a_toml_grid_with_an_unknown_key_is_one_line(tmp_path, capsys):
     grid.write_text('[sweep]\nseed = [1]\n[[runs]]\nmodel = "gan"\n')
     code, _, err = sweep(capsys, "--file", str(grid))
     assert code == 2 and "unknown key(s) in [sweep]: seed" in err
+
+
+def test_the_summary_compares_each_configuration_with_the_baseline():
+    from pathlib import Path
+
+    from ganzoo import sweep as sweeps
+
+    def row(name, fids):
+        return {"name": name, "model": "gan", "options": {}, "seeds": len(fids), "train_seconds": None,
+                "metrics": {"fid": {"mean": sum(fids) / len(fids), "std": 0.0, "values": fids}}}
+
+    rows = [row("base", [50.0, 52.0, 51.0]), row("better", [30.0, 31.0, 29.5]), row("same", [49.0, 53.0, 51.5]),
+            row("one-seed", [10.0])]
+    sweeps._compare_with_baseline(rows, "base")
+    verdicts = {r["name"]: r.get("vs_baseline", {}).get("verdict") for r in rows}
+    assert verdicts == {"base": None, "better": "better", "same": "within the spread",
+                        "one-seed": "untested: fewer than 2 seeds, or no spread"}
+    assert rows[1]["vs_baseline"]["p"] < 0.01 and rows[1]["vs_baseline"]["fid_difference"] < 0
+    table = sweeps.summary_markdown({"seeds": [0, 1, 2], "configurations": rows, "failed": [], "baseline": "base"})
+    assert "| FID vs base |" in table and "(baseline)" in table and "better, p = 0.00" in table
+    with pytest.raises(Exception, match="baseline 'nope' is not a configuration"):
+        sweeps._checked(sweeps.Sweep([sweeps.Configuration("a", "gan")], [0], Path("x"), baseline="nope"))
