@@ -187,8 +187,10 @@ def run_state(run_dir: Path, epochs_wanted: int | None) -> str:
 
 
 def _pool(commands: list[tuple[str, list[str], Path]], parallel: int, env: dict[str, str],
-          say: Callable[[str], None]) -> dict[str, tuple[int, float]]:
-    """Run ``(name, argv, log file)`` commands, ``parallel`` at a time; their exit codes and seconds."""
+          say: Callable[[str], None],
+          on_done: Callable[[str, int, float], None] | None = None) -> dict[str, tuple[int, float]]:
+    """Run ``(name, argv, log file)`` commands, ``parallel`` at a time; their exit codes and
+    seconds (also given to ``on_done`` as each one ends, so an interrupted sweep keeps them)."""
     pending, running, codes = list(commands), {}, {}
     logs = {name: log for name, _, log in commands}
     while pending or running:
@@ -205,6 +207,8 @@ def _pool(commands: list[tuple[str, list[str], Path]], parallel: int, env: dict[
             handle.close()
             seconds = time.perf_counter() - start
             codes[name] = (process.returncode, seconds)
+            if on_done is not None:
+                on_done(name, process.returncode, seconds)
             say(f"{name}: {'ok' if process.returncode == 0 else f'failed (exit {process.returncode}), see ' + str(logs[name])} "
                 f"in {seconds:.0f}s")
             del running[name]
@@ -237,15 +241,18 @@ def run_sweep(sweep: Sweep, *, say: Callable[[str], None] = print, evaluate_runs
             argv.append("--overwrite")  # a run that never wrote a checkpoint: start it again
         say(f"{run_dir.name}: {'resuming' if state == 'resume' else 'training'}")
         training.append((run_dir.name, argv, sweep.out / f"{run_dir.name}.log"))
-    failed = set()
+    failed: set[str] = set()
     resumed = {name for name, argv, _ in training if "--resume" in argv}
-    for name, (code, seconds) in _pool(training, sweep.parallel, env, say).items():
+
+    def record(name: str, code: int, seconds: float) -> None:
         if code != 0:
             failed.add(name)
-            continue
+            return
         timing = sweep.out / f"{name}.time.json"  # training seconds, resumed parts added up
         before = json.loads(timing.read_text())["seconds"] if name in resumed and timing.exists() else 0.0
         timing.write_text(json.dumps({"seconds": before + seconds}) + "\n")
+
+    _pool(training, sweep.parallel, env, say, on_done=record)
     if evaluate_runs:
         evaluations = []
         for _, _, run_dir in sweep.jobs():
@@ -271,7 +278,8 @@ def run_sweep(sweep: Sweep, *, say: Callable[[str], None] = print, evaluate_runs
 
 def _training_seconds(run_dir: Path) -> float | None:
     """The wall time of the ``ganzoo run`` processes that trained ``run_dir`` (start to exit,
-    data loading included), as the sweep recorded it; ``None`` for a run it did not train."""
+    data loading included), as the sweep recorded it when each ended; ``None`` for a run it
+    did not train."""
     timing = run_dir.parent / f"{run_dir.name}.time.json"
     return json.loads(timing.read_text())["seconds"] if timing.exists() else None
 
