@@ -140,9 +140,12 @@ class MinibatchStdDev(nn.Module):
     few modes from the data, so G is pushed to spread out. Takes ``(N, F)`` or
     ``(N, C, H, W)`` (then one extra channel). Mixes the samples of a batch, so it says so
     (``batch_dependent``): the engine then passes real and fake batches through D
-    separately, and gradient penalties refuse it."""
+    separately. Gradient penalties accept it (``gradient_penalty_ok``): one shared statistic
+    per group couples the samples weakly, and StyleGAN2 trains R1 with it; BatchNorm, which
+    normalises every feature by the batch, stays refused."""
 
     batch_dependent = True
+    gradient_penalty_ok = True
 
     def __init__(self, group_size: int = 4) -> None:
         super().__init__()

@@ -33,13 +33,17 @@ def test_the_mlp_discriminator_options_and_what_the_engine_makes_of_them(synthet
     linears = [m for m in body.modules() if isinstance(m, torch.nn.Linear)]
     assert all(is_parametrized(m, "weight") for m in linears) and linears[1].in_features == 65
     assert body(torch.randn(8, 784)).shape == (8, 32)
-    # It mixes the samples of a batch: a gradient penalty refuses it, in one line.
+    # It mixes the samples of a batch: real and fake go through D separately; a gradient
+    # penalty accepts it (as StyleGAN2 trains R1 with it), but not BatchNorm.
     from ganzoo.config import resolve_config
+    from ganzoo.training import Trainer
 
     config = resolve_config(ganzoo.get_zoo(), "gan", "mnist", data_root=str(synthetic_root), device="cpu",
                             regularizers=["r1"])
     config.discriminator_kwargs = {"minibatch_std": True}
-    from ganzoo.training import Trainer
-
-    with pytest.raises(ganzoo.errors.ConfigError, match="has MinibatchStdDev, which mixes the samples"):
-        Trainer(config, tmp_path / "run")
+    trainer = Trainer(config, tmp_path / "run")
+    assert not trainer.parts.joint_forward
+    config = resolve_config(ganzoo.get_zoo(), "dcgan", "mnist", data_root=str(synthetic_root), device="cpu",
+                            regularizers=["r1"])
+    with pytest.raises(ganzoo.errors.ConfigError, match="has BatchNorm2d, which mixes the samples"):
+        Trainer(config, tmp_path / "run2")

@@ -168,14 +168,20 @@ def _check_discriminator(config: TrainConfig, discriminator: nn.Module, loss: An
         type(m).__name__ for m in discriminator.modules()
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "batch_dependent", False)
     ]
+    # What a gradient penalty cannot live with: the layers that say nothing else (BatchNorm).
+    coupling = [
+        type(m).__name__ for m in discriminator.modules()
+        if (isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "batch_dependent", False))
+        and not getattr(m, "gradient_penalty_ok", False)
+    ]
     strict = [f"regularizer {name!r}" for name, r in regularizers if getattr(r, "needs_per_sample_discriminator", False)]
     if loss.needs_per_sample_discriminator:
         strict.insert(0, f"loss {config.loss!r}")
-    if mixing and strict:
+    if coupling and strict:
         what = strict[0]
         raise ConfigError(
             f"{what} needs a discriminator that treats each sample on its own, but "
-            f"the discriminator of model {config.model!r} has {mixing[0]}, which mixes the samples of a batch; "
+            f"the discriminator of model {config.model!r} has {coupling[0]}, which mixes the samples of a batch; "
             "choose a discriminator without it (for dcgan: --preset sn)"
         )
     return not mixing
