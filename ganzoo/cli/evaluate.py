@@ -19,9 +19,11 @@ from ganzoo.cli.app import (
 # --- eval ------------------------------------------------------------------------------
 
 # = ganzoo.evaluation.metrics.METRICS and METRIC_ALIASES (no torch import here); coverage is the class coverage
-EVAL_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy")
+EVAL_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy", "memorization")
 EVAL_METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc",
-                       "intra-class-fid": "icfid"}
+                       "intra-class-fid": "icfid", "mifid": "memorization"}
+# = ganzoo.evaluation.metrics.DEFAULT_METRICS: memorization is opt-in (the training split, ~5 s per 10k samples)
+EVAL_DEFAULT_METRICS = tuple(m for m in EVAL_METRICS if m != "memorization")
 
 
 class MetricList(click.ParamType):
@@ -67,10 +69,10 @@ class GroupSpec(click.ParamType):
 @click.argument("runs", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="RUN_DIR_OR_CHECKPOINT...")
 @click.option("--n", "-n", type=click.IntRange(min=2), default=10000, show_default=True,
               help="Samples per run (balanced over the classes for conditional models).")
-@click.option("--metrics", type=MetricList(), default=",".join(EVAL_METRICS), show_default=True,
+@click.option("--metrics", type=MetricList(), default=",".join(EVAL_DEFAULT_METRICS), show_default=True,
               help="Comma-separated: fid, kid, is, pr (precision and recall), dc (density and k-NN coverage), "
                    "icfid (intra-class FID, conditional models), coverage (class histogram), accuracy (conditional "
-                   "models).")
+                   "models), memorization (nearest training images, ratio and MiFID; opt-in).")
 @click.option("--features", type=RegistryName("feature_extractors"),
               help="Feature extractor (see 'ganzoo list feature-extractors'). "
                    "[default: the dataset's classifier, else inception]")

@@ -240,9 +240,28 @@ def _groups_html(report: EvalReport, groups: list[Group], suffix: str, level: st
     return parts
 
 
-def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) -> str:
-    """The whole page as a string. ``grids``: run index -> PNG bytes of its sample grid."""
+def _panel_html(run: RunEvaluation, png: bytes | None) -> str:
+    """The memorization panel: samples above their nearest training images (``--metrics memorization``)."""
+    if png is None:
+        return ""
+    distances = ", ".join(f"{d:.3g}" for d in run.memorization.get("distance", []))
+    test = run.memorization.get("test_nearest_mean")
+    reference = f"; real test images are {test:.3g} from theirs on average" if test is not None else ""
+    cosine = run.memorization.get("test_memorization_distance")
+    if cosine is not None:
+        reference += f" (memorization distance of the test images: {cosine:.3g})"
+    return (f'<figure class="memorization"><img class="grid" alt="{escape(f"nearest training images of {run.run}")}" '
+            f'src="{escape(data_uri(png))}"><figcaption>Memorization: {len(run.memorization.get("samples", []))} '
+            f"samples (top row) above their nearest training images in feature space (bottom row); distances "
+            f"{escape(distances)}{escape(reference)}. Identical pairs are copies.</figcaption></figure>")
+
+
+def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None,
+                panels: dict[int, bytes] | None = None) -> str:
+    """The whole page as a string. ``grids``: run index -> PNG bytes of its sample grid;
+    ``panels``: run index -> PNG bytes of its memorization panel."""
     grids = grids or {}
+    panels = panels or {}
     parts: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -275,6 +294,7 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None) ->
             '<section class="run">',
             f"<h3>{escape(run_title(run))}</h3>",
             _grid_html(run, grids.get(index), report.seed),
+            _panel_html(run, panels.get(index)),
             _curves_html(run),
             f'<p class="details">{escape(run_details(run))}</p>',
         ]

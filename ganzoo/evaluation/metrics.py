@@ -32,11 +32,21 @@ T = TypeVar("T")
 # What `--metrics` accepts, in report order: pr = precision and recall, dc = density and
 # (k-NN) coverage, icfid = intra-class FID (conditional models), coverage = the class
 # coverage (histogram of predicted classes).
-METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy")
+METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy", "memorization")
+# What an evaluation computes when --metrics is not given: all but the opt-in ones
+# (memorization compares every sample with the whole training split: ~5 s per 10k samples
+# against 60k training images on one CPU core, and the training split through the extractor once).
+OPT_IN = ("memorization",)
+DEFAULT_METRICS = tuple(m for m in METRICS if m not in OPT_IN)
 # Names that --metrics also accepts, for the metric that computes them (coverage alone is
 # the class coverage, as it always was).
 METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc",
-                  "intra-class-fid": "icfid"}
+                  "intra-class-fid": "icfid", "mifid": "memorization"}
+# MiFID's threshold on the memorization distance (torchmetrics' cosine_distance_eps default,
+# Bai et al. 2021's Kaggle competition): a mean cosine distance at or above it is not penalised.
+MIFID_EPS = 0.1
+# Samples shown beside their nearest training images in report.html.
+MEMORIZATION_PANEL = 8
 # Bootstrap resamples of the generated set behind the ± of FID and the k-NN metrics.
 BOOTSTRAP = 20
 # Fixed seed of the real subset the k-NN metrics use when the test split has more images
@@ -118,6 +128,24 @@ RESULTS: dict[str, MetricInfo] = {
         "weakest class (its FID)", False,
         "the class with the highest intra-class FID, and that FID.",
     ),
+    "memorization_ratio": MetricInfo(
+        "memorization ratio", True,
+        "the mean Euclidean distance (extractor features) of each sample to its nearest TRAINING image, divided by "
+        "the same mean for the real test images: about 1 when the samples are as far from the training set as new "
+        "real images are, well below 1 when the generator copies training images (0: exact copies). Above 1 is not "
+        "better in itself: samples off the data manifold are far from everything.",
+    ),
+    "memorization_distance": MetricInfo(
+        "memorization distance", True,
+        "MiFID's memorization distance: the mean over samples of 1 - |cosine similarity| to the nearest training "
+        f"image (features); below {MIFID_EPS:g} it divides the FID (MiFID).",
+    ),
+    "mifid": MetricInfo(
+        "MiFID", False,
+        "memorization-informed FID (Bai et al. 2021, torchmetrics' formula on these features): FID / memorization "
+        f"distance when that distance is below {MIFID_EPS:g}, else FID itself; a generator that copies the "
+        "training set gets a FID multiplied many times.",
+    ),
     "classes_covered": MetricInfo(
         "classes covered", True,
         f"classes that receive at least {COVERAGE_FRACTION:g} of their share of the real test images among the "
@@ -184,6 +212,47 @@ def class_distance(fake_counts: torch.Tensor, real_counts: torch.Tensor) -> tupl
     return covered, float(0.5 * (fake - real).abs().sum())
 
 
+# Generated (or test) features compared with the training features per block: a block's
+# distance matrix is block x training images floats (256 x 60k: 61 MB).
+NEAREST_BLOCK = 256
+
+
+@torch.no_grad()
+def nearest_training(features: torch.Tensor, train: torch.Tensor, *, block: int = NEAREST_BLOCK
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Each row of ``features`` against every row of ``train``, two matrix products per block:
+    ``(Euclidean distance to the nearest training row, that row's index, the smallest cosine
+    distance 1 - |cos| to a training row)``. The cosine distance is torchmetrics' MiFID one:
+    rows summing to zero are left out (a sample's distance is NaN; a training row's cosine is
+    taken as 0, distance 1, the largest there is); clamped at 0 against rounding (an exact
+    copy's |cos| can exceed 1, and a negative distance would flip MiFID's sign)."""
+    features, train = features.float(), train.float().to(features.device)
+    train_sq = (train * train).sum(1)
+    unit_train = train / train_sq.sqrt().clamp_min(1e-12).unsqueeze(1)
+    unit_train[train.sum(1) == 0] = 0
+    distances, indices, cosines = [], [], []
+    for start in range(0, len(features), block):
+        chunk = features[start : start + block]
+        # |f - t|^2 = |f|^2 + |t|^2 - 2 f.t: |f|^2 is the row's constant, added after the minimum
+        nearest, index = torch.addmm(train_sq, chunk, train.T, alpha=-2).min(1)
+        distances.append((nearest + (chunk * chunk).sum(1)).clamp_min(0).sqrt())
+        indices.append(index)
+        unit = chunk / chunk.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        cosine = unit @ unit_train.T
+        largest = torch.maximum(cosine.max(1).values, -cosine.min(1).values)
+        smallest = (1 - largest).clamp_min(0)
+        smallest[chunk.sum(1) == 0] = float("nan")
+        cosines.append(smallest)
+    return torch.cat(distances), torch.cat(indices), torch.cat(cosines)
+
+
+def mifid(fid: float, distance: float, *, eps: float = MIFID_EPS) -> float:
+    """torchmetrics' ``_mifid_compute`` on a FID and a memorization distance: the distance
+    counts only below ``eps`` (else 1), and a FID of (nearly) 0 stays 0."""
+    penalty = distance if distance < eps else 1.0
+    return fid / (penalty + 10e-15) if fid > 1e-8 else 0.0
+
+
 class RealReference:
     """The real side of the feature metrics for one extractor, shared by every run of an
     evaluation: the held-out split's features, FID's moments (for the bootstrap) and, per
@@ -196,6 +265,17 @@ class RealReference:
         self._moments: Moments | None = None
         self._class_moments: dict[int, Moments] = {}
         self._subsets: dict[int, tuple[torch.Tensor, dict[int, torch.Tensor]]] = {}
+        self.train: torch.Tensor | None = None  # the training split's features (memorization), set by the caller
+        self._test_nearest: tuple[float, float] | None = None
+
+    def test_nearest(self) -> tuple[float, float]:
+        """The real test images against the training split: the mean Euclidean distance to
+        their nearest training image, and their MiFID memorization distance (a reference)."""
+        if self._test_nearest is None:
+            assert self.train is not None
+            distance, _, cosine = nearest_training(self.features, self.train)
+            self._test_nearest = (float(distance.double().mean()), float(cosine[~cosine.isnan()].double().mean()))
+        return self._test_nearest
 
     @property
     def n(self) -> int:
@@ -266,10 +346,11 @@ class SampleMetrics:
         self.fid = self.kid = None
         self.logits: list[torch.Tensor] = []
         # the generated features, kept where FID's bootstrap, the k-NN metrics or intra-class FID need them
-        self.keep_features = bool({"pr", "dc", "icfid"} & selected) or ("fid" in selected and self.bootstrap > 0)
+        self.keep_features = bool({"pr", "dc", "icfid", "memorization"} & selected) or ("fid" in selected and self.bootstrap > 0)
         self.features: list[torch.Tensor] = []
         self.labels: list[torch.Tensor] = []  # the classes asked for (intra-class FID)
         self.class_fids: list[float | None] | None = None  # per class, after compute() (None: too few samples)
+        self.nearest: tuple[torch.Tensor, torch.Tensor] | None = None  # (training index, distance) per sample
         if "fid" in selected:
             self.fid = FrechetInceptionDistance(feature=PassThrough(num_features), reset_real_features=False)
             self.fid.to(self.device).update(real.features, real=True)
@@ -340,6 +421,8 @@ class SampleMetrics:
             values.update(self._timed("pr_dc", lambda: self._knn(fake)))
         if "icfid" in self.selected and fake is not None and self.labels:
             values.update(self._timed("icfid", lambda: self._intra_class(fake, torch.cat(self.labels))))
+        if "memorization" in self.selected and fake is not None and self.real.train is not None:
+            values.update(self._timed("memorization", lambda: self._memorization(fake, values.get("fid"))))
         if self.class_counts is not None and self.real_classes is not None:
             if "coverage" in self.selected:
                 values["classes_covered"], values["class_tv"] = class_distance(self.class_counts, self.real_classes)
@@ -369,6 +452,21 @@ class SampleMetrics:
         if not known:
             return {}
         return {"icfid": sum(known) / len(known), "icfid_worst": max(known)}
+
+    def _memorization(self, fake: torch.Tensor, fid: float | None) -> dict[str, float]:
+        """Each sample's nearest training image: the ratio of the mean distances (samples /
+        real test images), MiFID's memorization distance and MiFID (with the FID computed
+        here when ``fid`` was not asked for)."""
+        distance, index, cosine = nearest_training(fake, self.real.train)
+        self.nearest = (index.cpu(), distance.cpu())
+        test = self.real.test_nearest()[0]
+        ratio = float(distance.double().mean()) / test if test > 0 else float("nan")
+        memorization = float(cosine[~cosine.isnan()].double().mean())
+        if fid is None:
+            moments = Moments.of(fake)
+            fid = frechet_distance(self.real.moments(), moments.mean, moments.cov)
+        return {"memorization_ratio": ratio, "memorization_distance": memorization,
+                "mifid": mifid(fid, memorization)}
 
     def knn_n(self) -> int:
         """Samples on each side of the k-NN metrics: ``n``, or the real split's size if smaller."""

@@ -31,6 +31,8 @@ from ganzoo.evaluation.extractors import (
 )
 from ganzoo.evaluation.metrics import (
     BOOTSTRAP,
+    DEFAULT_METRICS,
+    MEMORIZATION_PANEL,
     METRIC_ALIASES,
     METRICS,
     RealReference,
@@ -45,15 +47,18 @@ from ganzoo.sampling import LoadedGenerator, load_generator
 
 DEFAULT_N = 10000
 # What the feature extractor is for; the class metrics need only the dataset's classifier.
-FEATURE_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid")
+FEATURE_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "memorization")
+# The split memorization compares the samples with.
+TRAIN_SPLIT = "train"
 CLASS_METRICS = {"coverage": "class coverage", "accuracy": "conditional accuracy"}
 
 
 def parse_metrics(metrics: str | Iterable[str] | None) -> list[str]:
     """``"fid,kid"`` or ``["fid", "kid"]`` to a validated list in report order; ``None``: all.
-    ``precision``/``recall`` name ``pr``, ``density`` names ``dc`` (each pair is computed together)."""
+    ``precision``/``recall`` name ``pr``, ``density`` names ``dc`` (each pair is computed together);
+    ``None``: every metric but the opt-in ones (``memorization``)."""
     if metrics is None:
-        return list(METRICS)
+        return list(DEFAULT_METRICS)
     names = [m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
     names = [METRIC_ALIASES.get(m, m) for m in names]
     unknown = [m for m in names if m not in METRICS]
@@ -118,6 +123,7 @@ class _Plan:
     classifier_name: str | None  # the dataset's classifier, for the class metrics
     classifier: FeatureExtractor | None
     fingerprint: str  # of the test split's content
+    train_dataset: Any = None  # the training split, opened only for memorization
 
     @property
     def comparability(self) -> tuple[str, str, str, str]:
@@ -138,19 +144,22 @@ def real_statistics(
     classifies_dataset: bool,
     seed: int,
     needs_labels: bool = False,
+    split: str = REAL_SPLIT,
     say: Callable[[str], None] = lambda message: None,
 ) -> cache.RealStats:
     """The held-out split through ``extractor``: from the cache, or computed and cached.
 
     ``classifies_dataset``: the extractor's logits are the dataset's classes, so the entry
     also holds the predicted-class counts (an entry without them is recomputed);
-    ``needs_labels``: an entry without the true labels (older ganzoo) is recomputed."""
-    path = cache.entry_path(dataset_name, REAL_SPLIT, name, extractor.weights_sha256, fingerprint)
+    ``needs_labels``: an entry without the true labels (older ganzoo) is recomputed;
+    ``split``: the split ``dataset`` is (``fingerprint`` its content's), the test split unless
+    memorization asks for the training one."""
+    path = cache.entry_path(dataset_name, split, name, extractor.weights_sha256, fingerprint)
     stats = cache.load(path)
     if (stats is not None and (stats.class_counts is not None or not classifies_dataset)
             and (stats.labels is not None or not needs_labels)):
         return stats
-    say(f"real statistics of {dataset_name} {REAL_SPLIT} through {name!r} (cached afterwards in {path.parent})")
+    say(f"real statistics of {dataset_name} {split} through {name!r} (cached afterwards in {path.parent})")
     features, logits, labels = [], [], []
     for images, batch_labels in real_batches(spec, dataset, batch_size=batch_size, device=device):
         batch_features, batch_logits = extractor(images)
@@ -264,9 +273,10 @@ def evaluate(
         classifier = extractors.get(classifier_spec.name, spec.image_shape) if classifier_spec else None
         root = Path(data_root) if data_root is not None else Path(generator.config.data_root or default_data_root())
         real = open_split(spec, root, train=False, download=generator.config.download)
+        train = open_split(spec, root, train=True, download=generator.config.download) if "memorization" in selected else None
         plans.append(_Plan(path, generator, dataset_name, spec, real, name, extractor,
                            classifier_spec.name if classifier_spec else None, classifier,
-                           dataset_fingerprint(spec, real)))
+                           dataset_fingerprint(spec, real), train))
     if isinstance(groups, dict):
         _check_named_groups(groups, run_paths, plans)
     warning = _incomparable(plans)
@@ -275,10 +285,11 @@ def evaluate(
 
     _warn_if_few_samples(n, selected, plans, say)
     references: dict[tuple[str, str], RealReference] = {}  # (extractor, real data) -> its real side, shared
+    panels: dict[int, bytes] = {}  # run index -> memorization panel PNG
     results = [
         _evaluate_one(plan, n=n, selected=selected, seed=seed, batch_size=batch_size, extractors=extractors,
-                      bootstrap=bootstrap, references=references, say=say)
-        for plan in plans
+                      bootstrap=bootstrap, references=references, say=say, panels=panels, index=index)
+        for index, plan in enumerate(plans)
     ]
     report = EvalReport(runs=results, n=n, seed=seed, metrics=selected, device=str(target), out=out_dir,
                         bootstrap=bootstrap, warnings=[warning] if warning else [])
@@ -293,7 +304,7 @@ def evaluate(
         for index, plan in enumerate(plans):
             images, nrow = report_grid(plan.loaded, seed=seed)
             grids[index] = grid_png(images, nrow=nrow)
-        write_report(report, out_dir, overwrite=overwrite, grids=grids)
+        write_report(report, out_dir, overwrite=overwrite, grids=grids, panels=panels)
     return report
 
 
@@ -388,7 +399,8 @@ def _no_classifier(dataset: str, selected: list[str]) -> str:
     needs = "need" if len(selected) > 1 else "needs"
     return (f"--metrics {','.join(selected)}: {what} {needs} a classifier of dataset {dataset!r} and none is installed "
             f"(a feature extractor named {dataset!r} with classes_of={dataset!r}); register one "
-            f"(register_feature_extractors hook) or ask for {', '.join(FEATURE_METRICS)} instead")
+            f"(register_feature_extractors hook) or ask for "
+            f"{', '.join(m for m in FEATURE_METRICS if m in DEFAULT_METRICS)} instead")
 
 
 # Below this many samples, FID and KID move by more than the differences they are used to
@@ -430,6 +442,8 @@ def _evaluate_one(
     bootstrap: int,
     references: dict[tuple[str, str], RealReference],
     say: Callable[[str], None],
+    panels: dict[int, bytes] | None = None,
+    index: int = 0,
 ) -> RunEvaluation:
     start = time.perf_counter()
     loaded, name, extractor, classifier = plan.loaded, plan.name, plan.extractor, plan.classifier
@@ -460,7 +474,14 @@ def _evaluate_one(
     if classifier is not None and plan.classifier_name != name:
         class_real = real_statistics(classifier, plan.classifier_name, classifies_dataset=True,
                                      batch_size=batch_size or extractors.batch_size(plan.classifier_name), **common)
-    real_seconds = 0.0 if real.cached and class_real.cached else time.perf_counter() - real_start
+    train = None
+    if "memorization" in wanted:
+        train = real_statistics(extractor, name, batch_size=batch_size or extractors.batch_size(name),
+                                classifies_dataset=False, split=TRAIN_SPLIT,
+                                **{**common, "dataset": plan.train_dataset,
+                                   "fingerprint": dataset_fingerprint(plan.spec, plan.train_dataset)})
+    real_seconds = (0.0 if real.cached and class_real.cached and (train is None or train.cached)
+                    else time.perf_counter() - real_start)
 
     say(f"{plan.path}: {n} samples through {name!r}")
     key = (f"{name} {extractor.weights_sha256}", f"{plan.dataset_name} {fingerprint}")
@@ -468,6 +489,13 @@ def _evaluate_one(
         references[key] = RealReference(real.features, loaded.device, labels=real.labels)
     elif references[key].labels is None and real.labels is not None:  # an earlier run did not need them
         references[key].labels = real.labels.to(references[key].device)
+    if train is not None and references[key].train is None:
+        references[key].train = train.features.to(references[key].device)
+    # the samples the memorization panel shows: spread over the n (conditional ones come sorted by class)
+    shown = (torch.linspace(0, n - 1, min(MEMORIZATION_PANEL, n)).round().long().tolist()
+             if train is not None else [])
+    shown_images: list[torch.Tensor] = []
+    drawn = 0
     metric_set = SampleMetrics(
         wanted, real=references[key], real_classes=class_real.class_counts if classifier is not None else None,
         n=n, device=loaded.device, seed=seed, bootstrap=bootstrap,
@@ -478,7 +506,20 @@ def _evaluate_one(
         if classifier is not None:
             class_logits = logits if classifier is extractor else classifier(images)[1]
         metric_set.update(features, logits, class_logits, labels)
+        shown_images += [images[i - drawn].cpu() for i in shown if drawn <= i < drawn + len(images)]
+        drawn += len(images)
     values, histograms = metric_set.compute()
+    memorization: dict[str, Any] = {}
+    if metric_set.nearest is not None:
+        nearest, distance = metric_set.nearest
+        memorization = {"samples": shown, "nearest_train": [int(nearest[i]) for i in shown],
+                        "distance": [round(float(distance[i]), 5) for i in shown],
+                        "test_nearest_mean": round(references[key].test_nearest()[0], 5),
+                        "test_memorization_distance": round(references[key].test_nearest()[1], 5)}
+        if panels is not None and shown_images:
+            panels[index] = memorization_panel(torch.stack(shown_images),
+                                               training_images(plan.spec, plan.train_dataset,
+                                                               memorization["nearest_train"]))
     return RunEvaluation(
         run=str(plan.path),
         checkpoint=loaded.checkpoint,
@@ -505,7 +546,23 @@ def _evaluate_one(
         metric_seconds=metric_set.seconds,
         config=loaded.config.to_dict(),
         class_fids=_class_fids(metric_set.class_fids, loaded),
+        memorization=memorization,
     )
+
+
+def training_images(spec: DatasetSpec, dataset: Any, indices: list[int]) -> torch.Tensor:
+    """The training images at ``indices``, in ``[-1, 1]`` (as :func:`real_batches` yields them)."""
+    if spec.to_tensors is not None and spec.fit_in_memory:
+        images, _ = spec.to_tensors(dataset)
+        return images[torch.tensor(indices)].float().div(127.5).sub(1.0)
+    return torch.stack([torch.as_tensor(dataset[i][0]).float() for i in indices])
+
+
+def memorization_panel(samples: torch.Tensor, nearest: torch.Tensor) -> bytes:
+    """PNG: the samples on the top row, each one's nearest training image below it."""
+    from ganzoo.sampling import grid_png
+
+    return grid_png(torch.cat([samples.float(), nearest.float().reshape(samples.shape)]), nrow=len(samples))
 
 
 def _class_fids(fids: list[float | None] | None, loaded: LoadedGenerator) -> dict[str, Any]:

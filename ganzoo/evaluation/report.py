@@ -158,18 +158,20 @@ def _training_log_lines(run: RunEvaluation) -> list[str]:
 
 
 def write_report(
-    report: EvalReport, out: Path, *, overwrite: bool = False, grids: dict[int, bytes] | None = None
+    report: EvalReport, out: Path, *, overwrite: bool = False, grids: dict[int, bytes] | None = None,
+    panels: dict[int, bytes] | None = None,
 ) -> tuple[Path, Path, Path]:
     """Write ``metrics.json``, ``report.md`` and ``report.html`` into ``out`` (each
     atomically); an existing ``metrics.json`` is only replaced with ``overwrite``.
 
     ``grids``: run index -> PNG bytes of that run's sample grid, for the HTML page (the
-    generator is not part of the report, so the caller that holds it draws them)."""
+    generator is not part of the report, so the caller that holds it draws them); ``panels``:
+    run index -> PNG bytes of its memorization panel (samples above their nearest training images)."""
     out = Path(out)
     metrics_path, report_path, html_path = out / "metrics.json", out / "report.md", out / "report.html"
     if metrics_path.exists() and not overwrite:
         raise ConfigError(f"--out {out} already holds metrics.json; pass --overwrite to replace it")
-    page = html_report(report, grids=grids)  # before anything is written: a failure leaves no half report
+    page = html_report(report, grids=grids, panels=panels)  # before anything is written: a failure leaves no half report
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(metrics_path, (json.dumps(report.to_dict(), indent=2) + "\n").encode())
     atomic_write_bytes(report_path, markdown(report).encode())

@@ -57,6 +57,7 @@ class RunEvaluation:
     metric_seconds: dict[str, float] = field(default_factory=dict)  # final computation of each metric
     config: dict[str, Any] = field(default_factory=dict)  # the run's config.json (TrainConfig.to_dict())
     class_fids: dict[str, Any] = field(default_factory=dict)  # intra-class FID: classes, fid per class, weakest
+    memorization: dict[str, Any] = field(default_factory=dict)  # the panel's samples, nearest training images
 
     @property
     def comparability(self) -> tuple[str, str, str, str]:
@@ -86,6 +87,7 @@ class RunEvaluation:
             "real_seconds": round(self.real_seconds, 3),
             "metric_seconds": self.metric_seconds,
             "intra_class_fid": self.class_fids or None,
+            "memorization": self.memorization or None,
             "config": self.config,
         }
 

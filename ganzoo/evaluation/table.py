@@ -24,6 +24,7 @@ ROWS = {
     "icfid": ["icfid", "icfid_worst"],
     "coverage": ["classes_covered", "class_tv"],
     "accuracy": ["conditional_accuracy"],
+    "memorization": ["memorization_ratio", "memorization_distance", "mifid"],
 }
 
 
