@@ -19,11 +19,12 @@ from ganzoo.cli.app import (
 # --- eval ------------------------------------------------------------------------------
 
 # = ganzoo.evaluation.metrics.METRICS and METRIC_ALIASES (no torch import here); coverage is the class coverage
-EVAL_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy", "memorization")
+EVAL_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy", "memorization", "cas")
 EVAL_METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc",
                        "intra-class-fid": "icfid", "mifid": "memorization"}
-# = ganzoo.evaluation.metrics.DEFAULT_METRICS: memorization is opt-in (the training split, ~5 s per 10k samples)
-EVAL_DEFAULT_METRICS = tuple(m for m in EVAL_METRICS if m != "memorization")
+# = ganzoo.evaluation.metrics.DEFAULT_METRICS: memorization (the training split) and cas (two classifiers
+# trained per run) are opt-in
+EVAL_DEFAULT_METRICS = tuple(m for m in EVAL_METRICS if m not in ("memorization", "cas"))
 
 
 class MetricList(click.ParamType):
@@ -72,7 +73,8 @@ class GroupSpec(click.ParamType):
 @click.option("--metrics", type=MetricList(), default=",".join(EVAL_DEFAULT_METRICS), show_default=True,
               help="Comma-separated: fid, kid, is, pr (precision and recall), dc (density and k-NN coverage), "
                    "icfid (intra-class FID, conditional models), coverage (class histogram), accuracy (conditional "
-                   "models), memorization (nearest training images, ratio and MiFID; opt-in).")
+                   "models), memorization (nearest training images, ratio and MiFID; opt-in), cas (Classification "
+                   "Accuracy Score, conditional models; opt-in).")
 @click.option("--features", type=RegistryName("feature_extractors"),
               help="Feature extractor (see 'ganzoo list feature-extractors'). "
                    "[default: the dataset's classifier, else inception]")

@@ -32,11 +32,12 @@ T = TypeVar("T")
 # What `--metrics` accepts, in report order: pr = precision and recall, dc = density and
 # (k-NN) coverage, icfid = intra-class FID (conditional models), coverage = the class
 # coverage (histogram of predicted classes).
-METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy", "memorization")
+METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "coverage", "accuracy", "memorization", "cas")
 # What an evaluation computes when --metrics is not given: all but the opt-in ones
 # (memorization compares every sample with the whole training split: ~5 s per 10k samples
 # against 60k training images on one CPU core, and the training split through the extractor once).
-OPT_IN = ("memorization",)
+# cas trains two classifiers per run (Classification Accuracy Score).
+OPT_IN = ("memorization", "cas")
 DEFAULT_METRICS = tuple(m for m in METRICS if m not in OPT_IN)
 # Names that --metrics also accepts, for the metric that computes them (coverage alone is
 # the class coverage, as it always was).
@@ -145,6 +146,17 @@ RESULTS: dict[str, MetricInfo] = {
         "memorization-informed FID (Bai et al. 2021, torchmetrics' formula on these features): FID / memorization "
         f"distance when that distance is below {MIFID_EPS:g}, else FID itself; a generator that copies the "
         "training set gets a FID multiplied many times.",
+    ),
+    "cas": MetricInfo(
+        "CAS", True,
+        "Classification Accuracy Score (Ravuri & Vinyals 2019), conditional models only: the real test accuracy of "
+        "a classifier of the domain classifier's architecture trained for a few epochs on the n samples, labelled "
+        "with the class asked for. Read it against the next row.",
+    ),
+    "cas_real": MetricInfo(
+        "CAS of n real images", True,
+        "the same classifier trained the same way on n real training images: what samples as good as real data "
+        "would score.",
     ),
     "classes_covered": MetricInfo(
         "classes covered", True,
@@ -267,6 +279,7 @@ class RealReference:
         self._subsets: dict[int, tuple[torch.Tensor, dict[int, torch.Tensor]]] = {}
         self.train: torch.Tensor | None = None  # the training split's features (memorization), set by the caller
         self._test_nearest: tuple[float, float] | None = None
+        self.cas_real: dict[tuple[str, int], float] = {}  # (training split, n) -> CAS of n real images
 
     def test_nearest(self) -> tuple[float, float]:
         """The real test images against the training split: the mean Euclidean distance to

@@ -47,7 +47,7 @@ from ganzoo.sampling import LoadedGenerator, load_generator
 
 DEFAULT_N = 10000
 # What the feature extractor is for; the class metrics need only the dataset's classifier.
-FEATURE_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "memorization")
+FEATURE_METRICS = ("fid", "kid", "is", "pr", "dc", "icfid", "memorization", "cas")
 # The split memorization compares the samples with.
 TRAIN_SPLIT = "train"
 CLASS_METRICS = {"coverage": "class coverage", "accuracy": "conditional accuracy"}
@@ -273,7 +273,8 @@ def evaluate(
         classifier = extractors.get(classifier_spec.name, spec.image_shape) if classifier_spec else None
         root = Path(data_root) if data_root is not None else Path(generator.config.data_root or default_data_root())
         real = open_split(spec, root, train=False, download=generator.config.download)
-        train = open_split(spec, root, train=True, download=generator.config.download) if "memorization" in selected else None
+        train = (open_split(spec, root, train=True, download=generator.config.download)
+                 if {"memorization", "cas"} & set(selected) else None)
         plans.append(_Plan(path, generator, dataset_name, spec, real, name, extractor,
                            classifier_spec.name if classifier_spec else None, classifier,
                            dataset_fingerprint(spec, real), train))
@@ -449,7 +450,7 @@ def _evaluate_one(
     loaded, name, extractor, classifier = plan.loaded, plan.name, plan.extractor, plan.classifier
     not_computed: dict[str, str] = {}
     wanted = set(selected)
-    for metric in ("accuracy", "icfid"):
+    for metric in ("accuracy", "icfid", "cas"):
         if metric in wanted and not loaded.conditional:
             wanted.discard(metric)
             not_computed[metric] = f"model {loaded.config.model!r} is not conditional"
@@ -458,6 +459,9 @@ def _evaluate_one(
             if metric in wanted:
                 wanted.discard(metric)
                 not_computed[metric] = f"no feature extractor classifies {plan.dataset_name!r}"
+    if "cas" in wanted and (plan.spec.to_tensors is None or not plan.spec.num_classes):
+        wanted.discard("cas")
+        not_computed["cas"] = f"dataset {plan.dataset_name!r} has no in-memory labelled form to train a classifier on"
     if "is" in wanted and extractor.num_classes is None:
         wanted.discard("is")
         not_computed["is"] = f"feature extractor {name!r} gives no logits"
@@ -496,6 +500,8 @@ def _evaluate_one(
              if train is not None else [])
     shown_images: list[torch.Tensor] = []
     drawn = 0
+    cas_images: list[torch.Tensor] = []
+    cas_labels: list[torch.Tensor] = []
     metric_set = SampleMetrics(
         wanted, real=references[key], real_classes=class_real.class_counts if classifier is not None else None,
         n=n, device=loaded.device, seed=seed, bootstrap=bootstrap,
@@ -507,8 +513,16 @@ def _evaluate_one(
             class_logits = logits if classifier is extractor else classifier(images)[1]
         metric_set.update(features, logits, class_logits, labels)
         shown_images += [images[i - drawn].cpu() for i in shown if drawn <= i < drawn + len(images)]
+        if "cas" in wanted and labels is not None:
+            cas_images.append(images)  # trained on where they are (the evaluation device)
+            cas_labels.append(labels)
         drawn += len(images)
     values, histograms = metric_set.compute()
+    if cas_images:
+        cas_start = time.perf_counter()
+        values.update(_cas(plan, torch.cat(cas_images), torch.cat(cas_labels), seed=seed,
+                           cache=references[key].cas_real))
+        metric_set.seconds["cas"] = round(time.perf_counter() - cas_start, 3)
     memorization: dict[str, Any] = {}
     if metric_set.nearest is not None:
         nearest, distance = metric_set.nearest
@@ -548,6 +562,24 @@ def _evaluate_one(
         class_fids=_class_fids(metric_set.class_fids, loaded),
         memorization=memorization,
     )
+
+
+def _cas(plan: _Plan, images: torch.Tensor, labels: torch.Tensor, *, seed: int,
+         cache: dict[tuple[str, int], float]) -> dict[str, float]:
+    """CAS of the samples, and of as many real training images (computed once per evaluation)."""
+    from ganzoo.evaluation.cas import classification_accuracy, real_subset
+
+    test_images, test_labels = plan.spec.to_tensors(plan.real_dataset)
+    classes = int(plan.spec.num_classes)
+    values = {"cas": classification_accuracy(images, labels, test_images, test_labels, num_classes=classes, seed=seed)}
+    key = (dataset_fingerprint(plan.spec, plan.train_dataset), len(images))
+    if key not in cache:
+        train_images, train_labels = plan.spec.to_tensors(plan.train_dataset)
+        real, real_labels = real_subset(train_images, train_labels, len(images), seed=seed)
+        cache[key] = classification_accuracy(real.to(images.device), real_labels.to(images.device), test_images,
+                                             test_labels, num_classes=classes, seed=seed)
+    values["cas_real"] = cache[key]
+    return values
 
 
 def training_images(spec: DatasetSpec, dataset: Any, indices: list[int]) -> torch.Tensor:

@@ -25,6 +25,7 @@ ROWS = {
     "coverage": ["classes_covered", "class_tv"],
     "accuracy": ["conditional_accuracy"],
     "memorization": ["memorization_ratio", "memorization_distance", "mifid"],
+    "cas": ["cas", "cas_real"],
 }
 
 

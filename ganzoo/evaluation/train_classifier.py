@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from collections.abc import Callable
 
 import click
 import torch
@@ -43,13 +44,60 @@ def to_unit_range(images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
-    """Top-1 accuracy of ``model`` (in eval mode) on uint8 ``images``."""
+    """Top-1 accuracy of ``model`` (put in eval mode) on uint8 ``images``."""
     model.eval()
     correct = torch.zeros((), dtype=torch.long, device=labels.device)
     for start in range(0, len(images), batch_size):
         _, logits = model(to_unit_range(images[start : start + batch_size]))
         correct += (logits.argmax(1) == labels[start : start + batch_size]).sum()
     return correct.item() / len(images)
+
+
+def to_input(images: torch.Tensor) -> torch.Tensor:
+    """A batch as the classifier takes it: uint8 images to ``[-1, 1]``, float ones (samples) as they are."""
+    return to_unit_range(images) if images.dtype == torch.uint8 else images.float()
+
+
+def fit_classifier(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    num_classes: int,
+    epochs: int = 3,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    log: Callable[[DomainClassifier, int, float, float], None] | None = None,
+) -> DomainClassifier:
+    """A :class:`DomainClassifier` trained on ``images`` (uint8, or float in ``[-1, 1]``: generated
+    samples) and ``labels`` on their device with the shipped recipe; returned in train mode.
+    ``log(model, epoch, mean loss, seconds)`` after each epoch. Seeds the global RNG (parameters, dropout)."""
+    target = images.device
+    torch.manual_seed(seed)
+    model = DomainClassifier(in_channels=images.shape[1], num_classes=num_classes, image_size=images.shape[-1])
+    model.to(target)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = max(1, len(images) // batch_size)
+    # Cosine decay to zero over the run: the last steps settle instead of bouncing around.
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)
+    order_rng = torch.Generator(device="cpu").manual_seed(seed)
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(images), generator=order_rng).to(target)
+        total = torch.zeros((), device=target)
+        for step in range(steps):
+            index = order[step * batch_size : (step + 1) * batch_size]
+            _, logits = model(to_input(images[index]))
+            loss = F.cross_entropy(logits, labels[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += loss.detach()
+        if log is not None:
+            log(model, epoch, total.item() / steps, time.perf_counter() - start)
+    return model
 
 
 def train_classifier(
@@ -65,37 +113,16 @@ def train_classifier(
 ) -> tuple[DomainClassifier, float]:
     """Train the classifier of ``dataset``; returns it (eval mode, CPU) and its test accuracy."""
     target = select_device(device)
-    torch.manual_seed(seed)
     images, labels = (t.to(target) for t in load_split(dataset, data_root, train=True))
     test_images, test_labels = (t.to(target) for t in load_split(dataset, data_root, train=False))
-    model = DomainClassifier(in_channels=images.shape[1], num_classes=int(labels.max()) + 1, image_size=images.shape[-1])
-    model.to(target)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    steps = len(images) // batch_size
-    # Cosine decay to zero over the run: the last steps settle instead of bouncing around.
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)
-    order_rng = torch.Generator(device="cpu").manual_seed(seed)
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(images), generator=order_rng).to(target)
-        total = torch.zeros((), device=target)
-        for step in range(steps):
-            index = order[step * batch_size : (step + 1) * batch_size]
-            _, logits = model(to_unit_range(images[index]))
-            loss = F.cross_entropy(logits, labels[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total += loss.detach()
-        if log:
-            test_accuracy = accuracy(model, test_images, test_labels)
-            print(
-                f"epoch {epoch}/{epochs}: train loss {total.item() / steps:.4f}, "
-                f"test accuracy {test_accuracy:.4f} ({time.perf_counter() - start:.1f}s)",
-                file=sys.stderr,
-            )
+
+    def report(model: DomainClassifier, epoch: int, loss: float, seconds: float) -> None:
+        test_accuracy = accuracy(model, test_images, test_labels)
+        print(f"epoch {epoch}/{epochs}: train loss {loss:.4f}, test accuracy {test_accuracy:.4f} ({seconds:.1f}s)",
+              file=sys.stderr)
+
+    model = fit_classifier(images, labels, num_classes=int(labels.max()) + 1, epochs=epochs, batch_size=batch_size,
+                           lr=lr, seed=seed, log=report if log else None)
     test_accuracy = accuracy(model, test_images, test_labels)
     return model.cpu().eval(), test_accuracy
 
