@@ -40,6 +40,8 @@ CANDIDATES: dict[str, tuple[dict, dict]] = {
                        "discriminator_kwargs": {**WIDE_D, "minibatch_std": True, "spectral_norm": True}}, {}),
     "mbstd": ({"discriminator_kwargs": {"dropout": 0.0, "minibatch_std": True}}, {}),
     "wide-ttur": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": WIDE_D}, {"lr_d": 4e-4, "lr_g": 1e-4}),
+    "mbstd-r1": ({"discriminator_kwargs": {"dropout": 0.0, "minibatch_std": True}}, {"regularizers": ["r1"]}),
+    "mbstd-r2": ({"discriminator_kwargs": {"dropout": 0.0, "minibatch_std": True}}, {"regularizers": ["r2"]}),
     "wide-mbstd-b128": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": {**WIDE_D, "minibatch_std": True}},
                         {"batch_size": 128}),
 }
