@@ -549,9 +549,13 @@ def test_eval_writes_report_html_with_grids_curves_and_the_metric_texts(tiny_run
     assert code == 0, err
     assert "report.html" in out
     page = (tmp_path / "both" / "report.html").read_text()
-    # 10x10 for the GAN; one row of 10 per class for the CGAN (28-pixel tiles, padding 2)
-    assert _decoded_images(page) == [("grid", (302, 302)), ("curves", (640, 520)),
-                                     ("grid", (302, 302)), ("curves", (640, 520))]
+    # the precision-recall plot of both runs; then, per run, 10x10 for the GAN and one row of
+    # 10 per class for the CGAN (28-pixel tiles, padding 2), the curves, and the CGAN's
+    # intra-class FID per class
+    assert _decoded_images(page) == [("figure", (520, 440)),
+                                     ("grid", (302, 302)), ("curves", (640, 520)),
+                                     ("grid", (302, 302)), ("curves", (640, 520)), ("figure", (640, 320))]
+    assert 'alt="precision against recall"' in page and 'alt="intra-class FID per class"' in page
     import html
 
     text = html.unescape(page)

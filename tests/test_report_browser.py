@@ -83,7 +83,7 @@ def report_page(mnist_root, tmp_path_factory) -> Path:
 
 
 def test_report_html_renders_in_chromium(chromium, report_page, tmp_path):
-    pytest.importorskip("matplotlib")  # with it, each run has two images: grid and curves
+    pytest.importorskip("matplotlib")  # with it: the precision-recall plot, each run's grid and curves, cgan's class FIDs
     url = report_page.resolve().as_uri()
 
     dom = run_chromium(chromium, tmp_path / "profile-dom", "--dump-dom", url)
@@ -93,7 +93,7 @@ def test_report_html_renders_in_chromium(chromium, report_page, tmp_path):
     marker = re.search(r'data-images-decoded="(\d+)/(\d+)"', page)
     assert marker, "the page's load script did not run:\n" + page[:500]
     decoded, total = map(int, marker.groups())
-    assert total == 4 and decoded == total, marker.group(0)  # 2 runs x (sample grid, curves)
+    assert total == 6 and decoded == total, marker.group(0)  # PR plot, 2 x (grid, curves), per-class FID chart
     assert '<table id="metrics">' in page and '<table id="meanings">' in page
     for text in ("FID", "KID", "classes covered", "conditional accuracy", "gan, mnist, epoch 1", "cgan, mnist, epoch 1"):
         assert text in page, text

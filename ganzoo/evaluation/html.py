@@ -38,6 +38,7 @@ from ganzoo.evaluation.table import (
     spread_note,
     tables,
 )
+from ganzoo.evaluation.figures import class_fid_png, precision_recall_png
 from ganzoo.evaluation.groups import Group
 from ganzoo.evaluation.training_log import (
     TrainingLog,
@@ -256,6 +257,19 @@ def _panel_html(run: RunEvaluation, png: bytes | None) -> str:
             f"{escape(distances)}{escape(reference)}. Identical pairs are copies.</figcaption></figure>")
 
 
+def _figure_html(draw: Any, alt: str, caption: str) -> str:
+    """A figure of :mod:`ganzoo.evaluation.figures` as an inline PNG; nothing when it has
+    nothing to show or matplotlib is missing (the training curves' note says so)."""
+    try:
+        png = draw()
+    except ImportError:  # the curves' note already says what to install
+        return ""
+    if png is None:
+        return ""
+    return (f'<figure><img class="figure" src="{data_uri(png)}" alt="{escape(alt)}">'
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
+
+
 def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None,
                 panels: dict[int, bytes] | None = None) -> str:
     """The whole page as a string. ``grids``: run index -> PNG bytes of its sample grid;
@@ -287,6 +301,9 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None,
         if spread_note(report):
             parts.append(f'<p class="note">{escape(spread_note(report))}</p>')
         parts += _groups_html(report, groups, suffix, "h4" if title else "h2")
+        parts.append(_figure_html(lambda: precision_recall_png(report, members), "precision against recall",
+                                  "Each run at (recall, precision), its ± as bars: top right is sharp and diverse, "
+                                  "top left sharp but missing modes, bottom right diverse but blurry."))
     parts.append(f'<p class="note">{escape(COMPARABILITY)}</p>')
     parts += ["<h2>Runs</h2>", '<div class="runs">']
     for index, run in enumerate(report.runs):
@@ -300,6 +317,8 @@ def html_report(report: EvalReport, *, grids: dict[int, bytes] | None = None,
         ]
         if class_fid_line(run):
             parts.append(f'<p class="details">{escape(class_fid_line(run))}</p>')
+            parts.append(_figure_html(lambda run=run: class_fid_png(run), "intra-class FID per class",
+                                      "Intra-class FID of each class (lower is better); red: the weakest class."))
         if run.not_computed:
             parts.append("<ul>" + "".join(f"<li>{escape(metric)}: not computed, {escape(reason)}</li>"
                                           for metric, reason in run.not_computed.items()) + "</ul>")
