@@ -628,7 +628,7 @@ def test_report_curves_of_a_hinge_run_show_and_explain_its_raw_outputs(both_repo
                               checkpoint=str(result.run_dir / "checkpoints" / "epoch-0001.pt"))
     report = dataclasses.replace(both_report, runs=[run])
     page = html_report(report)
-    assert [image for image, _ in _decoded_images(page)] == ["curves"]
+    assert [image for image, _ in _decoded_images(page)] == ["figure", "curves"]  # the precision-recall plot, the curves
     caption = _curves_caption(page)
     assert SCORE_REAL.meaning in caption and SCORE_FAKE.meaning in caption and "raw output" in caption
     assert "D(x) (score_real)" in caption and "higher is better" in caption  # score_fake's direction
