@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 
 import pytest
 import torch

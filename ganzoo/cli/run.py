@@ -120,8 +120,8 @@ def _plugin_options() -> list[click.Parameter]:
 @click.option("--threads", type=click.IntRange(min=1),
               help="CPU threads of this run, fixed. [default: $GANZOO_THREADS, else $OMP_NUM_THREADS, else automatic: "
                    "the cores shared among the ganzoo runs on this machine, re-checked as runs start and end] "
-                   "Runs that each use every core slow each other down: two at once on 2 cores took 26 s each with "
-                   "PyTorch's default threads, 4.5 s with one thread each. Exact reproducibility needs a fixed count.")
+                   "Runs that each use every core slow each other down: two at once on 2 cores took 39 s each with "
+                   "every core each, 8-9 s each sharing them (7-9 s alone). Exact reproducibility needs a fixed count.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
 def run(model: str, dataset: str, quiet: bool, out: Path | None, resume: bool, overwrite: bool,
         preset: str | None, **options: Any) -> None:
