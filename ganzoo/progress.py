@@ -38,7 +38,8 @@ class ProgressPrinter:
             resumed = f", resuming at iteration {event['resumed_at_step']}" if event.get("resumed_at_step") else ""
             processes = f" x {event['world_size']} processes" if event.get("world_size", 1) > 1 else ""
             self._print(f"training on {event['device']}{processes}: {event['examples']} images, {event['per_epoch']} "
-                        f"iterations per epoch, {self.total_epochs} epochs{resumed} -> {event['run_dir']}")
+                        f"iterations per epoch, {self.total_epochs} epoch{'s' * (self.total_epochs != 1)}{resumed} "
+                        f"-> {event['run_dir']}")
             self.epoch_start = time.perf_counter()
         elif "epoch_done" in event:
             seconds = time.perf_counter() - self.epoch_start

@@ -103,7 +103,7 @@ def test_the_readme_python_example_runs(monkeypatch, mnist_root, tmp_path, capsy
     assert result.epochs_done == 1 and (result.run_dir / "samples" / "epoch-0001.png").exists()
     # progress=True printed the CLI's lines, and the caller's on_progress still got every event
     err = capsys.readouterr().err
-    assert re.search(r"^training on \w+.*: \d+ images, 3 iterations per epoch, 1 epochs -> ", err, re.M), err
+    assert re.search(r"^training on \w+.*: \d+ images, 3 iterations per epoch, 1 epoch -> ", err, re.M), err
     assert re.search(r"^epoch 1/1  loss_d \d+\.\d{3}  loss_g \d+\.\d{3}.*\(\d+\.\ds\)$", err, re.M), err
     assert events[0]["total_epochs"] == 1 and events[-1]["epoch_done"] == 1
 
