@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import ConfigError
+from ganzoo.paths import CACHE_ENV, cache_root  # noqa: F401  (CACHE_ENV: also imported from here)
 
 THREADS_ENV = "GANZOO_THREADS"
-CACHE_ENV = "GANZOO_CACHE_DIR"
 LIVE_RUNS_DIR = "live-runs"
 #: seconds between two looks at the other runs during training
 RECHECK_SECONDS = 0.5
@@ -45,13 +45,6 @@ RECHECK_SECONDS = 0.5
 
 class ThreadsWarning(UserWarning):
     """The live-run folder could not be used: the run trains with PyTorch's default thread count."""
-
-
-def cache_root() -> Path:
-    """``$GANZOO_CACHE_DIR``, else ``$XDG_CACHE_HOME/ganzoo`` (``~/.cache/ganzoo``)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganzoo"
 
 
 def live_runs_dir() -> Path:

@@ -14,23 +14,15 @@ one is recomputed.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from ganzoo.checkpoint import UnreadableTorchFile, atomic_write_bytes, read_torch_file
+from ganzoo.paths import CACHE_ENV, cache_root  # noqa: F401  (CACHE_ENV: also imported from here)
 
-CACHE_ENV = "GANZOO_CACHE_DIR"
 FORMAT_VERSION = 1
-
-
-def cache_root() -> Path:
-    """``$GANZOO_CACHE_DIR``, else ``$XDG_CACHE_HOME/ganzoo`` (``~/.cache/ganzoo``)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganzoo"
 
 
 @dataclass
