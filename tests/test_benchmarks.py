@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 def load(name):
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the script runs
     spec.loader.exec_module(module)
     return module
 
@@ -85,3 +87,38 @@ def test_benchmarks_refuse_zero_rounds_in_one_line(script, args):
     done = subprocess.run([sys.executable, str(BENCHMARKS / f"{script}.py"), *args], capture_output=True, text=True)
     assert done.returncode == 2
     assert "--rounds must be at least 1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_quality_quick_trains_evaluates_and_prints_every_command(synthetic_root, tmp_path, capsys):
+    """``benchmarks/quality.py --quick``: every headline command trains (5 batches), is
+    evaluated by ``ganzoo eval`` and gets its row; a second invocation trains nothing."""
+    quality = load("quality")
+    out = tmp_path / "quality"
+    code = quality.main(["--data-root", str(synthetic_root), "--quick", "--out", str(out), "--parallel", "2"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    rows = [line for line in printed.out.splitlines() if line.startswith("| `ganzoo run")]
+    assert len(rows) == len(quality.ENTRIES)
+    for entry, row in zip(quality.ENTRIES, rows):
+        assert entry.command in row and "(quick: not judged)" in row
+        fid = row.split("|")[2].strip()
+        assert fid != "-" and float(fid.split(" ± ")[0]) > 0, row  # a measured FID, not a placeholder
+    cgan_row = rows[[e.name for e in quality.ENTRIES].index("cgan")]
+    assert cgan_row.split("|")[7].strip() != "-"  # conditional accuracy, for the conditional model only
+    assert quality.main(["--data-root", str(synthetic_root), "--quick", "--out", str(out), "--parallel", "2"]) == 0
+    assert "training" not in capsys.readouterr().err  # finished runs are skipped
+
+
+def test_quality_judges_targets_and_budgets():
+    quality = load("quality")
+    entry = quality.Entry("x", "ganzoo run x", "gan", "mnist",
+                          targets=(quality.Target("fid", "<=", 20), quality.Target("conditional_accuracy", ">=", 0.98)),
+                          budget_seconds=300)
+    row = {"name": "x", "seeds": 3, "train_seconds": {"mean": 250.0, "std": 5.0},
+           "metrics": {"fid": {"mean": 18.0, "std": 1.0}, "conditional_accuracy": {"mean": 0.985, "std": 0.001}}}
+    text, met = quality.table([entry], {"configurations": [row]}, judged=True)
+    assert met and "| yes |" in text
+    row["metrics"]["fid"]["mean"] = 21.0
+    row["train_seconds"]["mean"] = 301.0
+    text, met = quality.table([entry], {"configurations": [row]}, judged=True)
+    assert not met and "no: FID ≤ 20; budget" in text
