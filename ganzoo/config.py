@@ -153,18 +153,18 @@ def resolve_config(
         "discriminator_kwargs": dict(recipe.discriminator_kwargs),
     }
     values.update(recipe.hyperparameters)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    preset_loss = recipe.presets.get(preset, {}).get("loss", recipe.loss) if preset else recipe.loss
+    loss_settings = recipe.loss_settings.get(given.get("loss", preset_loss), {})
+    _apply_settings(values, loss_settings)
     if preset is not None:
         if preset not in recipe.presets:
             choices = ", ".join(sorted(recipe.presets)) or "none"
             raise ConfigError(f"model {model!r} has no preset {preset!r}; its presets: {choices}")
-        chosen = dict(recipe.presets[preset])
-        values["generator_kwargs"].update(chosen.pop("generator_kwargs", {}))
-        values["discriminator_kwargs"].update(chosen.pop("discriminator_kwargs", {}))
-        values.update(chosen)
+        _apply_settings(values, recipe.presets[preset])
         values["preset"] = preset
-    given = {k: v for k, v in overrides.items() if v is not None}
     values.update(given)
-    if "d_steps" not in given and "d_steps" not in recipe.hyperparameters:
+    if "d_steps" not in given and "d_steps" not in recipe.hyperparameters and "d_steps" not in loss_settings:
         loss_default = getattr(zoo.losses.get(values["loss"]), "default_d_steps", None)
         if loss_default:
             values["d_steps"] = loss_default
@@ -187,6 +187,14 @@ def resolve_config(
     config = TrainConfig(**values)
     validate(config, zoo)
     return config
+
+
+def _apply_settings(values: dict[str, Any], settings: dict[str, Any]) -> None:
+    """A preset's or a loss's settings on top of ``values``; G's and D's keyword arguments are merged."""
+    chosen = dict(settings)
+    values["generator_kwargs"].update(chosen.pop("generator_kwargs", {}))
+    values["discriminator_kwargs"].update(chosen.pop("discriminator_kwargs", {}))
+    values.update(chosen)
 
 
 def check_resume_overrides(saved: TrainConfig, overrides: dict[str, Any], preset: str | None, zoo: Zoo) -> TrainConfig:

@@ -31,6 +31,10 @@ class ModelRecipe:
         presets: name -> a dictionary like ``hyperparameters``, applied on top of them by
             ``--preset NAME``; its ``generator_kwargs`` / ``discriminator_kwargs`` are merged
             into the recipe's.
+        loss_settings: loss name -> a dictionary like a preset's, applied when the run uses
+            that loss (``--loss NAME``), before any preset and the user's options: what
+            the model needs to train well with that loss (WGAN-GP's critic steps and Adam
+            betas, say), where the recipe's own hyperparameters were chosen for ``loss``.
         description: one line about the model; ``ganzoo list`` shows the ``description``
             given to ``register``, so pass this one there.
         reference: the paper or script the recipe follows, for readers of the code.
@@ -45,5 +49,6 @@ class ModelRecipe:
     generator_kwargs: dict[str, Any] = field(default_factory=dict)
     discriminator_kwargs: dict[str, Any] = field(default_factory=dict)
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    loss_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     description: str = ""
     reference: str = ""

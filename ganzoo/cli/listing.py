@@ -168,6 +168,15 @@ def _print_recipe(zoo: Any, entry: Any) -> None:
                     changes.append(_change(key, _setting(old_value), _setting(value)))
             presets.add_row(preset_name, escape("\n".join(changes)) or "-")
         console.print(presets)
+    if recipe.loss_settings:
+        per_loss = Table(title=f"settings of {recipe.name} per loss (applied with --loss NAME, before --preset "
+                               "and your options)", title_justify="left")
+        per_loss.add_column("loss", style="bold cyan", no_wrap=True)
+        per_loss.add_column("what it changes")
+        for loss_name in sorted(recipe.loss_settings):
+            changes = [f"{key} = {_setting(value)}" for key, value in recipe.loss_settings[loss_name].items()]
+            per_loss.add_row(loss_name, escape("\n".join(changes)))
+        console.print(per_loss)
     if recipe.reference:
         console.print(f"reference: {escape(recipe.reference)}", highlight=False, soft_wrap=True)
 
