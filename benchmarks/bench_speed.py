@@ -3,13 +3,17 @@
 Run from the repository root (MNIST in torchvision's layout under --data-root):
 
     python benchmarks/bench_speed.py --data-root ../shared/datasets
+    python benchmarks/bench_speed.py --data-root ../shared/datasets --models dcgan
 
 Everything is measured in this one process, on this machine, one after the other:
 
 1. images/s of ``ganzoo run gan`` (batch 96) and ``ganzoo run cgan`` (batch 64) over full
    epochs after a warm-up epoch, grids and checkpoints included, against the faithful
    reference loops of ``reference_loops.py`` at the same batch sizes, in alternating
-   epochs (reference, ganzoo, reference, ...): the median of the per-round ratios;
+   epochs (reference, ganzoo, reference, ...): the median of the per-round ratios
+   (``--models`` picks the rows; ``dcgan``, batch 64, is not in the default set: its
+   reference runs another architecture at 32x32, so only its time per iteration at the
+   same batch size compares, see ``reference_loops.py``);
 2. at batch 512, the FLOP rate of ganzoo's GAN training iteration (FLOPs counted by
    ``torch.utils.flop_counter``, divided by the measured time) as a fraction of the FLOP
    rate of a large fp32 ``torch.matmul`` on the same device, in alternating rounds (and
@@ -39,6 +43,14 @@ import reference_loops  # noqa: E402
 import ganzoo  # noqa: E402
 from ganzoo.config import resolve_config  # noqa: E402
 from ganzoo.training import Trainer  # noqa: E402
+
+# The rows each --models name adds: (model, batch size, ganzoo preset), the batch size
+# being the reference script's default.
+LOOPS: dict[str, list[tuple[str, int, str | None]]] = {
+    "gan": [("gan", 96, "reference"), ("gan", 96, None)],
+    "cgan": [("cgan", 64, None)],
+    "dcgan": [("dcgan", 64, None)],
+}
 
 
 class GanzooRun:
@@ -181,18 +193,23 @@ def main() -> None:
     parser.add_argument("--compile", default="none", choices=["none", "default", "reduce-overhead", "max-autotune"],
                         help="also time the batch-512 GAN iteration with ganzoo run --compile MODE")
     parser.add_argument("--skip-loops", action="store_true", help="only the batch-512 measurements")
+    parser.add_argument("--models", nargs="+", choices=sorted(LOOPS), default=["gan", "cgan"],
+                        help="which models' rows to time against their reference loop (default: gan cgan)")
     args = parser.parse_args()
     if args.rounds < 1 or args.iterations < 5:
         parser.error(f"--rounds must be at least 1 and --iterations at least 5, got {args.rounds} and {args.iterations}")
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
-    for model, batch, preset in () if args.skip_loops else (("gan", 96, "reference"), ("gan", 96, None), ("cgan", 64, None)):
+    rows = [] if args.skip_loops else [row for model in args.models for row in LOOPS[model]]
+    for model, batch, preset in rows:
         r = side_by_side(model, args.data_root, batch, args.rounds, preset, args.limit_batches)
         name = f"{model}" + (f" --preset {preset}" if preset else " (default recipe)")
         print(f"{name:28s} batch {batch:4d}: reference {r['reference']:6.0f} img/s   ganzoo {r['ganzoo']:6.0f} img/s   "
               f"ratio {r['ratio']:4.2f}x (median of {args.rounds} alternating rounds, range "
               f"{r['ratio_min']:.2f}-{r['ratio_max']:.2f})", flush=True)
+        print(f"{'':28s}   time per iteration (a batch of {batch} real images): "
+              f"reference {1e3 * batch / r['reference']:.1f} ms, ganzoo {1e3 * batch / r['ganzoo']:.1f} ms", flush=True)
         print(f"{'':28s}   the reference loop with its data already tensors: {r['reference_compute_only']:6.0f} img/s "
               f"({r['compute_only_ratio']:.2f}x: what removing the data cost alone gives)", flush=True)
 

@@ -52,12 +52,33 @@ def test_the_straightforward_path_uses_torch_layers():
     assert {torch.nn.Tanh, torch.nn.Dropout} <= kinds
 
 
-def test_bench_speed_alternates_reference_and_ganzoo_epochs(synthetic_root):
+@pytest.mark.parametrize("model", ["cgan", "dcgan"])
+def test_bench_speed_alternates_reference_and_ganzoo_epochs(synthetic_root, model):
     bench = load("bench_speed")
-    result = bench.side_by_side("cgan", str(synthetic_root), 32, rounds=2, preset=None, limit=4)
+    result = bench.side_by_side(model, str(synthetic_root), 32, rounds=2, preset=None, limit=4)
     assert result["reference"] > 0 and result["ganzoo"] > 0 and result["reference_compute_only"] > 0
     assert result["ratio_min"] <= result["ratio"] <= result["ratio_max"]
     assert result["ratio"] == pytest.approx(result["ganzoo"] / result["reference"], rel=0.5)
+
+
+def test_the_dcgan_reference_loop_trains_at_its_own_32x32(synthetic_root):
+    """PyTorch-GAN's dcgan.py as its users run it, at its default ``--img_size 32``: two
+    batches of resized MNIST, and its losses come out finite."""
+    import torch
+
+    loops = load("reference_loops")
+    reference = loops.ReferenceLoop("dcgan", str(synthetic_root), 16)
+    images, seconds = reference.timed_epoch(limit=2)
+    assert images == 2 * 16 and seconds > 0
+    real, _ = next(iter(reference.loader))
+    assert real.shape == (16, 1, 32, 32)
+    with torch.no_grad():
+        generated = reference.generator(torch.randn(16, 100))
+        loss, valid, fake = torch.nn.BCELoss(), torch.ones(16, 1), torch.zeros(16, 1)
+        g_loss = loss(reference.discriminator(generated), valid)
+        d_loss = (loss(reference.discriminator(real), valid) + loss(reference.discriminator(generated), fake)) / 2
+    assert generated.shape == (16, 1, 32, 32)
+    assert torch.isfinite(g_loss) and torch.isfinite(d_loss)
 
 
 def test_a_ganzoo_run_in_the_benchmark_goes_on_epoch_by_epoch(synthetic_root, tmp_path):
