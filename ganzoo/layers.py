@@ -157,7 +157,11 @@ class MinibatchStdDev(nn.Module):
         while n % group:  # a group size that divides the batch
             group -= 1
         grouped = x.reshape(group, n // group, *x.shape[1:]).float()
-        std = (grouped.var(dim=0, unbiased=False) + 1e-8).sqrt()  # (n / group, ...)
+        # The variance written out: Tensor.var over the outer dimension takes a slow path on
+        # the CPU (about 5x slower forward and backward at (4, 16, 512); 13% of the `gan`
+        # recipe's iteration). Same value: the population variance.
+        centred = grouped - grouped.mean(dim=0)
+        std = (centred.square().mean(dim=0) + 1e-8).sqrt()  # (n / group, ...)
         stat = std.reshape(n // group, -1).mean(dim=1).to(x.dtype)  # one value per group
         stat = stat.repeat(group)  # back to one per sample, in the grouped order
         if x.dim() == 2:
