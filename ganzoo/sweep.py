@@ -48,6 +48,7 @@ from ganzoo.errors import ConfigError
 
 SUMMARY_METRICS = ("fid", "kid_mean", "is_mean", "precision", "recall", "density", "knn_coverage", "classes_covered",
                    "class_tv", "icfid", "conditional_accuracy")
+PAIR_OPTIONS = ("betas", "betas_d", "betas_g")  # ganzoo run options with two values each
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -60,9 +61,15 @@ class Configuration:
     options: dict[str, Any] = field(default_factory=dict)
 
     def run_args(self) -> list[str]:
+        """``ganzoo run``'s arguments: a list repeats its flag (``--regularizer r1 --regularizer
+        lecam``), except for the options that take a pair (``betas = [0.5, 0.9]``:
+        ``--betas 0.5 0.9``)."""
         args = [self.model]
         for key, value in self.options.items():
             flag = "--" + key.replace("_", "-")
+            if key in PAIR_OPTIONS and isinstance(value, (list, tuple)):
+                args += [flag, *map(str, value)]
+                continue
             values = value if isinstance(value, list) else [value]
             for item in values:
                 if isinstance(item, bool):

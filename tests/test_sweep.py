@@ -126,3 +126,23 @@ def test_the_summary_compares_each_configuration_with_the_baseline():
     assert "| FID vs base |" in table and "(baseline)" in table and "better, p = 0.00" in table
     with pytest.raises(Exception, match="baseline 'nope' is not a configuration"):
         sweeps._checked(sweeps.Sweep([sweeps.Configuration("a", "gan")], [0], Path("x"), baseline="nope"))
+
+
+def test_run_arguments_repeat_list_flags_but_keep_pairs_together():
+    from ganzoo.sweep import Configuration
+
+    configuration = Configuration("x", "gan", {"regularizer": ["r1", "lecam"], "betas": [0.5, 0.9], "ema": False})
+    assert configuration.run_args() == ["gan", "--regularizer", "r1", "--regularizer", "lecam",
+                                        "--betas", "0.5", "0.9", "--no-ema"]
+
+
+def test_a_toml_pair_reaches_ganzoo_run_as_one_option(tmp_path):
+    """The argv the sweep builds is accepted by ``ganzoo run``'s parser as the pair it is."""
+    from ganzoo.cli import cli
+    from ganzoo.sweep import from_toml
+
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[sweep]\nseeds = [0]\n[[runs]]\nname = "a"\nmodel = "gan"\nset = { betas = [0.5, 0.9] }\n')
+    argv = from_toml(grid, tmp_path / "out").configurations[0].run_args()
+    context = cli.commands["run"].make_context("run", argv)
+    assert tuple(context.params["betas"]) == (0.5, 0.9)
