@@ -25,25 +25,40 @@ from pathlib import Path
 import ganzoo
 from ganzoo.recipes import ModelRecipe
 
+# Every candidate names its G and D in full, so that the table stays reproducible when the
+# `gan` recipe changes. SMALL: the 0.1 and 0.2 recipes' 256-256 MLPs; BIG: the 0.3 default.
+SMALL_G = {"hidden": [256, 256], "activation": "leaky_relu", "batch_norm": True}
+SMALL_D = {"hidden": [256, 256], "dropout": 0.0}
+SMALL_D_MBSTD = {**SMALL_D, "minibatch_std": True}
+BIG_G = {"hidden": [128, 256, 512, 1024], "activation": "leaky_relu", "batch_norm": True}
+BIG_D = {"hidden": [512, 512, 512], "dropout": 0.4, "minibatch_std": True}
 WIDE_G = {"hidden": [256, 512, 1024], "activation": "leaky_relu", "batch_norm": True}
 WIDE_D = {"hidden": [1024, 512, 256], "dropout": 0.3}
 
+
+def _nets(generator: dict, discriminator: dict, **fields) -> dict:
+    return {"generator_kwargs": generator, "discriminator_kwargs": discriminator, **fields}
+
+
 # name -> (recipe fields, hyperparameters beyond the gan recipe's)
 CANDIDATES: dict[str, tuple[dict, dict]] = {
-    "base": ({}, {}),
-    "wide": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": WIDE_D}, {}),
-    "wide-mbstd": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": {**WIDE_D, "minibatch_std": True}}, {}),
-    "wide-sn": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": {**WIDE_D, "spectral_norm": True}}, {}),
-    "wide-sn-hinge": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": {**WIDE_D, "spectral_norm": True},
-                       "loss": "hinge"}, {}),
-    "wide-mbstd-sn": ({"generator_kwargs": WIDE_G,
-                       "discriminator_kwargs": {**WIDE_D, "minibatch_std": True, "spectral_norm": True}}, {}),
-    "mbstd": ({"discriminator_kwargs": {"dropout": 0.0, "minibatch_std": True}}, {}),
-    "wide-ttur": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": WIDE_D}, {"lr_d": 4e-4, "lr_g": 1e-4}),
-    "mbstd-r1": ({"discriminator_kwargs": {"dropout": 0.0, "minibatch_std": True}}, {"regularizers": ["r1"]}),
-    "mbstd-r2": ({"discriminator_kwargs": {"dropout": 0.0, "minibatch_std": True}}, {"regularizers": ["r2"]}),
-    "wide-mbstd-b128": ({"generator_kwargs": WIDE_G, "discriminator_kwargs": {**WIDE_D, "minibatch_std": True}},
-                        {"batch_size": 128}),
+    "base": (_nets(SMALL_G, SMALL_D), {}),
+    "mbstd": (_nets(SMALL_G, SMALL_D_MBSTD), {}),
+    "mbstd-r1": (_nets(SMALL_G, SMALL_D_MBSTD), {"regularizers": ["r1"]}),
+    "mbstd-r2": (_nets(SMALL_G, SMALL_D_MBSTD), {"regularizers": ["r2"]}),
+    "mbstd-dropout": (_nets(SMALL_G, {**SMALL_D_MBSTD, "dropout": 0.3}), {}),
+    "big": (_nets(BIG_G, BIG_D), {}),
+    "big-eps0.8": (_nets({**BIG_G, "batch_norm_eps": 0.8}, BIG_D), {}),
+    "big-b128": (_nets(BIG_G, BIG_D), {"batch_size": 128}),
+    "big-b128-lr3": (_nets(BIG_G, BIG_D), {"batch_size": 128, "lr": 3e-4}),
+    "big-b128-lr4": (_nets(BIG_G, BIG_D), {"batch_size": 128, "lr": 4e-4}),
+    "big-g-mid-d": (_nets(BIG_G, {**BIG_D, "hidden": [512, 256]}), {}),
+    "mid-g-mid-d": (_nets({**BIG_G, "hidden": [256, 512]}, {**BIG_D, "hidden": [512, 256]}), {}),
+    "wide": (_nets(WIDE_G, WIDE_D), {}),
+    "wide-mbstd": (_nets(WIDE_G, {**WIDE_D, "minibatch_std": True}), {}),
+    "wide-sn": (_nets(WIDE_G, {**WIDE_D, "spectral_norm": True}), {}),
+    "wide-sn-hinge": (_nets(WIDE_G, {**WIDE_D, "spectral_norm": True}, loss="hinge"), {}),
+    "wide-ttur": (_nets(WIDE_G, WIDE_D), {"lr_d": 4e-4, "lr_g": 1e-4}),
 }
 
 
@@ -59,8 +74,7 @@ class SearchRecipes:
                 name=f"search-{name}", generator=GAN.generator, discriminator=GAN.discriminator,
                 loss=fields.get("loss", GAN.loss), conditioning=GAN.conditioning,
                 hyperparameters={**GAN.hyperparameters, **hyperparameters},
-                generator_kwargs={**GAN.generator_kwargs, **fields.get("generator_kwargs", {})},
-                discriminator_kwargs={**GAN.discriminator_kwargs, **fields.get("discriminator_kwargs", {})},
+                generator_kwargs=fields["generator_kwargs"], discriminator_kwargs=fields["discriminator_kwargs"],
             )
             register(f"search-{name}", recipe)
 

@@ -364,10 +364,10 @@ def test_run_help_states_the_recipes_default_epochs():
     (option,) = [p for p in run.params if p.name == "epochs"]
     stated = {}
     text = option.help.split("recipe: ")[1].rstrip("]")
-    for part in text.split(", "):  # "20 for gan", "cgan and acgan", "5 for dcgan"
+    for part in text.split(", "):  # "17 for gan", "20 for cgan and acgan", "5 for dcgan"
         if " for " in part:
             number, first = part.split(" for ")
-            names = [first]
+            names = first.split(" and ")
         else:
             names = part.split(" and ")
         for name in names:
@@ -431,12 +431,13 @@ def test_list_models_with_one_exact_name_shows_its_recipe_and_presets(capsys):
     assert code == 0
     settings = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines()
                 if line.count("│") >= 4 and line.split("│")[1].strip()}
-    assert settings["epochs"] == "20" and settings["batch_size"] == "64" and settings["lr"] == "0.0002"
+    assert settings["epochs"] == "17" and settings["batch_size"] == "128" and settings["lr"] == "0.0004"
     assert settings["betas"] == "0.5, 0.999" and settings["d_steps"] == "1" and settings["z_dim"] == "100"
     assert settings["ema"] == "on" and settings["ema_decay"] == "0.999"
-    assert "activation='leaky_relu'" in out and "dropout=0.0" in out  # generator_kwargs, discriminator_kwargs
-    for change in ("batch_size: 64 -> 96", "lr: 0.0002 -> 0.0003", "betas: 0.5, 0.999 -> 0.9, 0.999",
-                   "ema: on -> off", "generator_kwargs.batch_norm: True -> False"):
+    assert "activation='leaky_relu'" in out and "dropout=0.4" in out  # generator_kwargs, discriminator_kwargs
+    for change in ("batch_size: 128 -> 96", "lr: 0.0004 -> 0.0003", "betas: 0.5, 0.999 -> 0.9, 0.999",
+                   "ema: on -> off", "generator_kwargs.batch_norm: True -> False",
+                   "discriminator_kwargs.hidden: [512, 512, 512] -> [256, 256]"):
         assert change in out, change  # what the `reference` preset changes
 
     # a pattern lists, without the detail view

@@ -1,10 +1,11 @@
 """The GAN paper's multilayer perceptrons, as in the reference scripts.
 
-G: z (100) -> 256 -> 256 -> 784, Tanh output.   D: 784 -> 256 -> 256 -> (1, added by the
-conditioning strategy's head), LeakyReLU 0.2. Widths, G's activation, BatchNorm in G,
+By default (the builders' defaults, which the ``reference`` preset uses): G: z (100) -> 256
+-> 256 -> 784, Tanh output; D: 784 -> 256 -> 256 -> (1, added by the conditioning
+strategy's head), LeakyReLU 0.2. Widths, G's activation, BatchNorm in G (and its eps),
 dropout, spectral normalisation and minibatch standard deviation in D are arguments, so
-that the recipe can choose what trains well and the ``reference`` preset can reproduce the
-reference script exactly.
+that the recipe can choose what trains well (the ``gan`` recipe's wider MLPs) and the
+``reference`` preset can reproduce the reference script exactly.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ def _activation(name: str) -> nn.Module:
 
 
 class MLPGenerator(nn.Sequential):
-    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], activation: str, batch_norm: bool = False) -> None:
+    def __init__(self, spec: ArchitectureSpec, hidden: Sequence[int], activation: str, batch_norm: bool = False,
+                 batch_norm_eps: float = 1e-5) -> None:
         layers: list[nn.Module] = []
         width = spec.in_features
         for size in hidden:
             layers.append(nn.Linear(width, size))
             if batch_norm:
-                layers.append(nn.BatchNorm1d(size))
+                layers.append(nn.BatchNorm1d(size, eps=batch_norm_eps))
             layers.append(_activation(activation))
             width = size
         layers += [nn.Linear(width, math.prod(spec.image_shape)), Tanh(), nn.Unflatten(1, spec.image_shape)]
@@ -64,9 +66,10 @@ class MLPDiscriminatorBody(nn.Sequential):
 
 
 def build_mlp_generator(
-    spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), activation: str = "leaky_relu", batch_norm: bool = False
+    spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), activation: str = "leaky_relu", batch_norm: bool = False,
+    batch_norm_eps: float = 1e-5,
 ) -> nn.Module:
-    return MLPGenerator(spec, hidden, activation, batch_norm)
+    return MLPGenerator(spec, hidden, activation, batch_norm, batch_norm_eps)
 
 
 def build_mlp_discriminator(spec: ArchitectureSpec, hidden: Sequence[int] = (256, 256), dropout: float = 0.0,
