@@ -79,8 +79,10 @@ def use_torch_layers(module: torch.nn.Module) -> None:
             use_torch_layers(child)
 
 
-def train(path: str, model: str, dataset: str, seed: int, epochs: int, root: str, out: Path) -> tuple[Path, float]:
-    config = resolve_config(ganzoo.get_zoo(), model, dataset, seed=seed, epochs=epochs, data_root=root, device="cpu")
+def train(path: str, model: str, dataset: str, seed: int, epochs: int, root: str, out: Path,
+          preset: str | None = None) -> tuple[Path, float]:
+    config = resolve_config(ganzoo.get_zoo(), model, dataset, preset=preset, seed=seed, epochs=epochs, data_root=root,
+                            device="cpu")
     run_dir = out / f"{path}-seed{seed}"
     trainer = (Trainer if path == "fast" else StraightforwardTrainer)(config, run_dir)
     prepare_new_run_dir(run_dir, overwrite=True)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import ganzoo
+from ganzoo.config import resolve_config
 from test_cli import run_cli
 
 MODELS = ["gan", "cgan", "acgan", "dcgan"]
@@ -37,7 +38,8 @@ def test_combination(model, loss, conditioning, synthetic_root, tmp_path, capsys
         assert "BatchNorm2d" in err and "--preset sn" in err
         assert not run_dir.exists()
         args += ["--preset", "sn"]  # spectral norm instead of BatchNorm: accepted
-    d_steps = 5 if loss == "wasserstein-gp" else 1
+    d_steps = resolve_config(ganzoo.get_zoo(), model, "fashion-mnist", loss=loss,
+                             preset="sn" if "--preset" in args else None).d_steps  # WGAN-GP asks for more
     code, out, err = run_cli(capsys, *args, "--limit-batches", str(2 * d_steps))
     assert code == 0, err
     records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]

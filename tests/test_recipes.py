@@ -43,6 +43,8 @@ def test_loss_settings_steps_win_over_the_loss_default(ganzoo_plugin):
     ganzoo_plugin(TwoLossRecipe())
     config = resolve_config(ganzoo.get_zoo(), "two-loss", "mnist", loss="wasserstein-gp")
     assert config.d_steps == 3 and config.betas == (0.0, 0.9)
+    # without settings for it, a loss's own default applies (Wasserstein's 5 critic steps)
+    assert resolve_config(ganzoo.get_zoo(), "two-loss", "mnist", loss="wasserstein").d_steps == 5
 
 
 def test_list_models_shows_the_settings_per_loss(ganzoo_plugin, capsys):

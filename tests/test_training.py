@@ -64,7 +64,7 @@ def test_short_gan_run_learns_and_writes_grids_checkpoints_and_log(mnist_root, t
     state = torch.load(run / "checkpoints" / "epoch-0002.pt", weights_only=True)
     assert {"generator", "discriminator", "opt_g", "opt_d", "rng", "config", "epoch", "step"} <= state.keys()
     assert state["epoch"] == 2 and state["step"] == 120 and state["config"]["model"] == "gan"
-    assert json.loads((run / "config.json").read_text())["lr"] == 2e-4
+    assert json.loads((run / "config.json").read_text())["lr"] == ganzoo.get_zoo().models.get("gan").hyperparameters["lr"]
 
 
 def test_grid_of_conditional_model_has_one_row_per_class(synthetic_root, tmp_path):
