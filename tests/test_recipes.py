@@ -57,3 +57,4 @@ def test_list_models_shows_the_settings_per_loss(ganzoo_plugin, capsys):
         pass
     out = capsys.readouterr().out
     assert "per loss" in out and "hinge" in out and "d_steps = 2" in out and "betas = 0.0, 0.9" in out
+    assert "discriminator_kwargs.dropout = 0.2" in out

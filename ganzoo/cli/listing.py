@@ -174,7 +174,12 @@ def _print_recipe(zoo: Any, entry: Any) -> None:
         per_loss.add_column("loss", style="bold cyan", no_wrap=True)
         per_loss.add_column("what it changes")
         for loss_name in sorted(recipe.loss_settings):
-            changes = [f"{key} = {_setting(value)}" for key, value in recipe.loss_settings[loss_name].items()]
+            changes = []
+            for key, value in recipe.loss_settings[loss_name].items():
+                if key in ("generator_kwargs", "discriminator_kwargs") and isinstance(value, dict):
+                    changes += [f"{key}.{kwarg} = {new!r}" for kwarg, new in value.items()]
+                else:
+                    changes.append(f"{key} = {_setting(value)}")
             per_loss.add_row(loss_name, escape("\n".join(changes)))
         console.print(per_loss)
     if recipe.reference:
