@@ -71,6 +71,8 @@ ENTRIES = (
           {"loss": "wasserstein-gp"}, (Target("fid", "<=", 50),), 600),
     Entry("gan-least-squares", "ganzoo run gan --loss least-squares --dataset mnist", "gan", "mnist",
           {"loss": "least-squares"}, (Target("fid", "<=", 50),), 600),
+    Entry("gan-non-saturating", "ganzoo run gan --loss non-saturating --dataset mnist", "gan", "mnist",
+          {"loss": "non-saturating"}, (Target("fid", "<=", 50),), 600),
     Entry("gan-hinge", "ganzoo run gan --loss hinge --dataset mnist", "gan", "mnist",
           {"loss": "hinge"}, (Target("fid", "<=", 50),), 600),
     Entry("cgan", "ganzoo run cgan --dataset mnist", "cgan", "mnist",
