@@ -87,16 +87,30 @@ DIGITS = {"fid": 1, "kid_mean": 1, "is_mean": 2, "classes_covered": 1, "class_tv
 
 
 def build_sweep(entries: list[Entry], *, data_root: str, seeds: list[int], out: Path, parallel: int, quick: bool,
-                samples: int) -> Sweep:
+                samples: int) -> tuple[Sweep, dict[str, str]]:
+    """The sweep over the entries, and which entries are another's runs: two commands that
+    resolve to the same configuration (``gan`` and ``gan --loss least-squares`` when the
+    recipe's loss is least squares) train identically, so they are trained once and the
+    second one's row reads the first one's runs."""
+    from ganzoo import get_zoo
+    from ganzoo.config import resolve_config
+
     threads = max(1, (os.cpu_count() or 1) // parallel)
-    configurations = []
+    configurations, aliases, seen = [], {}, {}
     for entry in entries:
         options: dict[str, Any] = {"dataset": entry.dataset, **entry.options, "data_root": data_root,
                                    "threads": threads}
         if quick:
             options.update(epochs=1, limit_batches=5)
+        overrides = {k: v for k, v in options.items() if k != "dataset"}
+        resolved = resolve_config(get_zoo(), entry.model, entry.dataset, **overrides).to_dict()
+        key = repr(sorted(resolved.items()))
+        if key in seen:
+            aliases[entry.name] = seen[key]
+            continue
+        seen[key] = entry.name
         configurations.append(Configuration(entry.name, entry.model, options))
-    return Sweep(configurations, seeds, out, parallel, {"n": samples})
+    return Sweep(configurations, seeds, out, parallel, {"n": samples}), aliases
 
 
 def _cell(stat: dict[str, Any] | None, metric: str) -> str:
@@ -106,15 +120,19 @@ def _cell(stat: dict[str, Any] | None, metric: str) -> str:
     return f"{stat['mean'] * scale:.{digits}f} ± {stat['std'] * scale:.{digits}f}"
 
 
-def table(entries: list[Entry], summary: dict[str, Any], *, judged: bool) -> tuple[str, bool]:
+def table(entries: list[Entry], summary: dict[str, Any], *, judged: bool,
+          aliases: dict[str, str] | None = None) -> tuple[str, bool]:
     """The markdown table, and whether every target and budget was met."""
     rows = {row["name"]: row for row in summary["configurations"]}
+    aliases = aliases or {}
+    commands = {entry.name: entry.command for entry in entries}
     head = ["command"] + [LABELS[c] for c in COLUMNS] + ["train s", "target (budget)", "met"]
     lines = ["| " + " | ".join(head) + " |", "| --- | " + " | ".join("---:" for _ in head[1:-2]) + " | --- | --- |"]
     all_met = True
     for entry in entries:
-        row = rows.get(entry.name, {"metrics": {}, "train_seconds": None, "seeds": 0})
-        cells = [f"`{entry.command}`"] + [_cell(row["metrics"].get(c), c) for c in COLUMNS]
+        row = rows.get(aliases.get(entry.name, entry.name), {"metrics": {}, "train_seconds": None, "seeds": 0})
+        same = f" (the same runs as `{commands[aliases[entry.name]]}`)" if entry.name in aliases else ""
+        cells = [f"`{entry.command}`{same}"] + [_cell(row["metrics"].get(c), c) for c in COLUMNS]
         cells.append(_cell(row["train_seconds"], "seconds") if row["train_seconds"] else "-")
         goal = ", ".join(map(str, entry.targets)) + f" ({entry.budget_seconds / 60:g} min)"
         misses = [str(t) for t in entry.targets
@@ -158,13 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         seeds, args.n = seeds[:1], 200
     entries = [known[n] for n in names]
     try:
-        sweep = build_sweep(entries, data_root=args.data_root, seeds=seeds, out=Path(args.out),
-                            parallel=args.parallel, quick=args.quick, samples=args.n)
+        sweep, aliases = build_sweep(entries, data_root=args.data_root, seeds=seeds, out=Path(args.out),
+                                     parallel=args.parallel, quick=args.quick, samples=args.n)
         summary = run_sweep(sweep, say=lambda line: print(line, file=sys.stderr, flush=True))
     except GanzooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    text, all_met = table(entries, summary, judged=not args.quick)
+    text, all_met = table(entries, summary, judged=not args.quick, aliases=aliases)
     print(f"python benchmarks/quality.py --data-root {args.data_root} --entries {','.join(names)} "
           f"--seeds {','.join(map(str, seeds))} --parallel {args.parallel} --n {args.n}"
           + (" --quick" if args.quick else ""))

@@ -145,3 +145,23 @@ def test_quality_judges_targets_and_budgets():
     row["train_seconds"]["mean"] = 301.0
     text, met = quality.table([entry], {"configurations": [row]}, judged=True)
     assert not met and "no: FID ≤ 20; budget" in text
+
+
+def test_quality_trains_two_commands_with_one_configuration_once(tmp_path):
+    """`ganzoo run gan` and `ganzoo run gan --loss L` where L is the recipe's own loss train
+    identically: one set of runs, both rows; a different loss is its own configuration."""
+    import ganzoo
+
+    quality = load("quality")
+    own_loss = ganzoo.get_zoo().models.get("gan").loss
+    other = "hinge" if own_loss != "hinge" else "least-squares"
+    entries = [quality.Entry("plain", "ganzoo run gan", "gan", "mnist"),
+               quality.Entry("own", f"ganzoo run gan --loss {own_loss}", "gan", "mnist", {"loss": own_loss}),
+               quality.Entry("other", f"ganzoo run gan --loss {other}", "gan", "mnist", {"loss": other})]
+    sweep, aliases = quality.build_sweep(entries, data_root="data", seeds=[0], out=tmp_path, parallel=1, quick=False,
+                                         samples=100)
+    assert [c.name for c in sweep.configurations] == ["plain", "other"] and aliases == {"own": "plain"}
+    row = {"name": "plain", "seeds": 1, "train_seconds": {"mean": 1.0, "std": 0.0},
+           "metrics": {"fid": {"mean": 5.0, "std": 0.0}}}
+    text, _ = quality.table(entries[:2], {"configurations": [row]}, judged=True, aliases=aliases)
+    assert "(the same runs as `ganzoo run gan`)" in text and text.count("5.0 ± 0.0") == 2
