@@ -165,3 +165,13 @@ def test_quality_trains_two_commands_with_one_configuration_once(tmp_path):
            "metrics": {"fid": {"mean": 5.0, "std": 0.0}}}
     text, _ = quality.table(entries[:2], {"configurations": [row]}, judged=True, aliases=aliases)
     assert "(the same runs as `ganzoo run gan`)" in text and text.count("5.0 ± 0.0") == 2
+
+
+def test_quality_does_not_judge_budgets_of_runs_that_shared_the_machine():
+    quality = load("quality")
+    entry = quality.Entry("x", "ganzoo run x", "gan", "mnist", targets=(quality.Target("fid", "<=", 20),),
+                          budget_seconds=300)
+    row = {"name": "x", "seeds": 3, "train_seconds": {"mean": 400.0, "std": 5.0}, "metrics": {"fid": {"mean": 18.0, "std": 1.0}}}
+    text, met = quality.table([entry], {"configurations": [row]}, judged=True, budgets_judged=False)
+    assert met and "| yes (budget not judged) |" in text
+    assert not quality.table([entry], {"configurations": [row]}, judged=True)[1]
