@@ -37,7 +37,7 @@ GAN = ModelRecipe(
     # capacity is what sharpens the strokes (0.3: a 128-256-512-1024 G, with D 512-512-512 and
     # dropout 0.4, reached FID 15 at 15 epochs where the 256-256 MLPs stayed at 55 after 20).
     # Batch 128 at lr 4e-4 learns as much per second on the CPU in fewer, cheaper iterations;
-    # 17 epochs is what fits 5 minutes on 2 cores.
+    # 17 epochs take 222 s on 2 idle cores (the quality issue's budget is 5 minutes).
     hyperparameters={"epochs": 17, "batch_size": 128, "lr": 4e-4, "betas": (0.5, 0.999), "z_dim": 100, "ema": True},
     generator_kwargs={"hidden": [128, 256, 512, 1024], "activation": "leaky_relu", "batch_norm": True},
     discriminator_kwargs={"hidden": [512, 512, 512], "dropout": 0.4, "minibatch_std": True},
