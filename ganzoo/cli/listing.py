@@ -156,16 +156,8 @@ def _print_recipe(zoo: Any, entry: Any) -> None:
         presets.add_column("preset", style="bold cyan", no_wrap=True)
         presets.add_column("what it changes")
         for preset_name in sorted(recipe.presets):
-            changes = []
-            for key, value in recipe.presets[preset_name].items():
-                if key in ("generator_kwargs", "discriminator_kwargs") and isinstance(value, dict):
-                    base = recipe.generator_kwargs if key == "generator_kwargs" else recipe.discriminator_kwargs
-                    for kwarg, new in value.items():
-                        old = repr(base[kwarg]) if kwarg in base else "the builder's default"
-                        changes.append(_change(f"{key}.{kwarg}", old, repr(new)))
-                else:
-                    old_value = settings[key][0] if key in settings else defaults.get(key)
-                    changes.append(_change(key, _setting(old_value), _setting(value)))
+            changes = [_change(name, old, new)
+                       for name, old, new in _setting_changes(recipe, recipe.presets[preset_name], settings, defaults)]
             presets.add_row(preset_name, escape("\n".join(changes)) or "-")
         console.print(presets)
     if recipe.loss_settings:
@@ -174,16 +166,28 @@ def _print_recipe(zoo: Any, entry: Any) -> None:
         per_loss.add_column("loss", style="bold cyan", no_wrap=True)
         per_loss.add_column("what it changes")
         for loss_name in sorted(recipe.loss_settings):
-            changes = []
-            for key, value in recipe.loss_settings[loss_name].items():
-                if key in ("generator_kwargs", "discriminator_kwargs") and isinstance(value, dict):
-                    changes += [f"{key}.{kwarg} = {new!r}" for kwarg, new in value.items()]
-                else:
-                    changes.append(f"{key} = {_setting(value)}")
+            changes = [f"{name} = {new}" for name, _, new
+                       in _setting_changes(recipe, recipe.loss_settings[loss_name], settings, defaults)]
             per_loss.add_row(loss_name, escape("\n".join(changes)))
         console.print(per_loss)
     if recipe.reference:
         console.print(f"reference: {escape(recipe.reference)}", highlight=False, soft_wrap=True)
+
+
+def _setting_changes(recipe: Any, changes: dict[str, Any], settings: dict[str, tuple[Any, str]],
+                     defaults: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(setting, old, new)`` for what a preset or a loss's settings change, as the command
+    line would show them; G's and D's keyword arguments one by one."""
+    rows = []
+    for key, value in changes.items():
+        if key in ("generator_kwargs", "discriminator_kwargs") and isinstance(value, dict):
+            base = recipe.generator_kwargs if key == "generator_kwargs" else recipe.discriminator_kwargs
+            for kwarg, new in value.items():
+                rows.append((f"{key}.{kwarg}", repr(base[kwarg]) if kwarg in base else "the builder's default", repr(new)))
+        else:
+            old_value = settings[key][0] if key in settings else defaults.get(key)
+            rows.append((key, _setting(old_value), _setting(value)))
+    return rows
 
 
 def _change(name: str, old: str, new: str) -> str:
