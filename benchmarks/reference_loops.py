@@ -137,14 +137,16 @@ class DCGANDiscriminator(nn.Module):
         return self.adv_layer(out.view(out.shape[0], -1))
 
 
-def train_gan_epoch(loader, generator, discriminator, opt_g, opt_d, limit: int | None = None) -> int:
-    """One epoch of PyTorch-GAN's gan.py; returns the number of real images seen."""
+def train_gan_epoch(loader, generator, discriminator, opt_g, opt_d, limit: int | None = None,
+                    flatten: bool = True) -> int:
+    """One epoch of PyTorch-GAN's gan.py (``flatten``: its MLP D takes flat images) or of
+    dcgan.py, whose loop is the same with images kept 2-D; returns the real images seen."""
     loss = nn.BCELoss()
     seen = 0
     for i, (imgs, _) in enumerate(loader):
         if limit is not None and i >= limit:
             break
-        real = imgs.view(imgs.size(0), -1)
+        real = imgs.view(imgs.size(0), -1) if flatten else imgs
         valid = torch.ones(imgs.size(0), 1)
         fake = torch.zeros(imgs.size(0), 1)
         opt_g.zero_grad()
@@ -189,27 +191,8 @@ def train_cgan_epoch(loader, generator, discriminator, opt_g, opt_d, limit: int 
 
 
 def train_dcgan_epoch(loader, generator, discriminator, opt_g, opt_d, limit: int | None = None) -> int:
-    """One epoch of PyTorch-GAN's dcgan.py; returns the number of real images seen."""
-    loss = nn.BCELoss()
-    seen = 0
-    for i, (imgs, _) in enumerate(loader):
-        if limit is not None and i >= limit:
-            break
-        valid = torch.ones(imgs.size(0), 1)
-        fake = torch.zeros(imgs.size(0), 1)
-        opt_g.zero_grad()
-        z = torch.randn(imgs.size(0), 100)
-        generated = generator(z)
-        g_loss = loss(discriminator(generated), valid)
-        g_loss.backward()
-        opt_g.step()
-        opt_d.zero_grad()
-        d_loss = (loss(discriminator(imgs), valid) + loss(discriminator(generated.detach()), fake)) / 2
-        d_loss.backward()
-        opt_d.step()
-        d_loss.item(), g_loss.item()
-        seen += imgs.size(0)
-    return seen
+    """One epoch of PyTorch-GAN's dcgan.py: gan.py's loop on 2-D images."""
+    return train_gan_epoch(loader, generator, discriminator, opt_g, opt_d, limit, flatten=False)
 
 
 class ReferenceLoop:
