@@ -12,10 +12,17 @@ DCGAN = ModelRecipe(
     name="dcgan",
     generator="dcgan",
     discriminator="dcgan",
-    loss="non-saturating",
+    loss="least-squares",
     conditioning="none",
-    hyperparameters={"epochs": 5, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "z_dim": 100, "ema": True},
+    hyperparameters={"epochs": 6, "batch_size": 128, "lr": 4e-4, "betas": (0.5, 0.999), "z_dim": 100, "ema": True},
+    # InfoGAN's MNIST networks (Chen et al. 2016, used for MNIST by Lucic et al. 2018): a
+    # fully connected layer of 1024 after G's input and after D's last convolution.
+    generator_kwargs={"hidden": 1024},
+    discriminator_kwargs={"hidden": 1024},
     presets={
+        # Radford et al.'s networks and settings: no fully connected layers, batch 64 at 2e-4.
+        "reference": {"generator_kwargs": {"hidden": 0}, "discriminator_kwargs": {"hidden": 0},
+                      "loss": "non-saturating", "batch_size": 64, "lr": 2e-4},
         "sn": {"discriminator_kwargs": {"spectral_norm": True}},
         # SAGAN's self-attention block at 14x14 (16x16) in G and D, its spectral norm in D, TTUR.
         "attention": {"generator_kwargs": {"attention": True},

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 from ganzoo import ArchitectureSpec
-from ganzoo.layers import Dropout, SelfAttention, Tanh  # nn.Tanh and nn.Dropout, faster on the CPU
+from ganzoo.layers import Dropout, MinibatchStdDev, SelfAttention, Tanh  # nn.Tanh and nn.Dropout, faster on the CPU
 
 
 def _layout(size: int) -> tuple[int, int]:
@@ -42,19 +42,23 @@ def dcgan_init_(module: nn.Module) -> None:
             nn.init.normal_(layer.weight, 0.0, 0.02)
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
-        elif isinstance(layer, nn.BatchNorm2d):
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
             nn.init.normal_(layer.weight, 1.0, 0.02)
             nn.init.zeros_(layer.bias)
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, spec: ArchitectureSpec, width: int = 64, attention: bool = False) -> None:
+    def __init__(self, spec: ArchitectureSpec, width: int = 64, attention: bool = False, hidden: int = 0) -> None:
         super().__init__()
         channels, height, _ = spec.image_shape
         base, steps = _layout(height)
         top = width * 2 ** (steps - 1)
+        fully_connected: list[nn.Module] = []
+        if hidden:  # InfoGAN's MNIST G: a fully connected layer before the projection
+            fully_connected = [nn.Linear(spec.in_features, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU()]
         self.project = nn.Sequential(
-            nn.Linear(spec.in_features, top * base * base, bias=False),
+            *fully_connected,
+            nn.Linear(hidden or spec.in_features, top * base * base, bias=False),
             nn.Unflatten(1, (top, base, base)),
             nn.BatchNorm2d(top),
             nn.ReLU(),
@@ -77,7 +81,7 @@ class DCGANGenerator(nn.Module):
 class DCGANDiscriminatorBody(nn.Module):
     def __init__(
         self, spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False, batch_norm: bool = True,
-        dropout: float = 0.0, attention: bool = False,
+        dropout: float = 0.0, attention: bool = False, hidden: int = 0, minibatch_std: bool = False,
     ) -> None:
         super().__init__()
         in_channels, height, _ = spec.in_shape
@@ -97,25 +101,37 @@ class DCGANDiscriminatorBody(nn.Module):
                 layers.append(SelfAttention(c_out, spectral_norm=spectral_norm))
             c_in, c_out = c_out, c_out * 2
         layers.append(nn.Flatten())
+        features = c_in * base * base
+        if minibatch_std:  # the batch's spread as one more feature (ganzoo.layers.MinibatchStdDev)
+            layers.append(MinibatchStdDev())
+            features += 1
+        if hidden:  # InfoGAN's MNIST D: a fully connected layer on the last map
+            linear = nn.Linear(features, hidden)
+            dcgan_init_(linear)
+            layers.append(apply_spectral_norm(linear) if spectral_norm else linear)
+            if batch_norm and not spectral_norm:
+                layers.append(nn.BatchNorm1d(hidden))
+            layers.append(nn.LeakyReLU(0.2))
+            features = hidden
         self.net = nn.Sequential(*layers)
         for layer in self.net.modules():
-            if isinstance(layer, nn.BatchNorm2d):
+            if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
                 dcgan_init_(layer)
-        self.out_features = c_in * base * base
+        self.out_features = features
 
     def forward(self, x):
         return self.net(x)
 
 
-def build_generator(spec: ArchitectureSpec, width: int = 64, attention: bool = False) -> nn.Module:
-    return DCGANGenerator(spec, width, attention)
+def build_generator(spec: ArchitectureSpec, width: int = 64, attention: bool = False, hidden: int = 0) -> nn.Module:
+    return DCGANGenerator(spec, width, attention, hidden)
 
 
 def build_discriminator(
     spec: ArchitectureSpec, width: int = 64, spectral_norm: bool = False, batch_norm: bool = True, dropout: float = 0.0,
-    attention: bool = False,
+    attention: bool = False, hidden: int = 0, minibatch_std: bool = False,
 ) -> nn.Module:
-    return DCGANDiscriminatorBody(spec, width, spectral_norm, batch_norm, dropout, attention)
+    return DCGANDiscriminatorBody(spec, width, spectral_norm, batch_norm, dropout, attention, hidden, minibatch_std)
 
 
 build_discriminator.input_kind = "image"  # type: ignore[attr-defined]
