@@ -437,7 +437,8 @@ def test_list_models_with_one_exact_name_shows_its_recipe_and_presets(capsys):
     assert "activation='leaky_relu'" in out and "dropout=0.4" in out  # generator_kwargs, discriminator_kwargs
     for change in ("batch_size: 128 -> 96", "lr: 0.0004 -> 0.0003", "betas: 0.5, 0.999 -> 0.9, 0.999",
                    "ema: on -> off", "generator_kwargs.batch_norm: True -> False",
-                   "discriminator_kwargs.hidden: [512, 512, 512] -> [256, 256]"):
+                   "discriminator_kwargs.hidden: [512, 512, 512] -> [256, 256]",
+                   "loss: least-squares -> non-saturating"):  # the recipe's loss, not a dash
         assert change in out, change  # what the `reference` preset changes
 
     # a pattern lists, without the detail view

@@ -185,7 +185,8 @@ def _setting_changes(recipe: Any, changes: dict[str, Any], settings: dict[str, t
             for kwarg, new in value.items():
                 rows.append((f"{key}.{kwarg}", repr(base[kwarg]) if kwarg in base else "the builder's default", repr(new)))
         else:
-            old_value = settings[key][0] if key in settings else defaults.get(key)
+            recipe_components = {"loss": recipe.loss, "conditioning": recipe.conditioning}
+            old_value = settings[key][0] if key in settings else defaults.get(key, recipe_components.get(key))
             rows.append((key, _setting(old_value), _setting(value)))
     return rows
 
