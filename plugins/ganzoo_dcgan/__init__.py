@@ -2,8 +2,14 @@
 
 For 28x28 images (MNIST, Fashion-MNIST) and 32x32 (CIFAR-10, image folders): the depth
 follows the image size. ``--loss``, ``--conditioning`` and the other options work as with
-every model; ``discriminator_kwargs={"spectral_norm": True}`` (the ``sn`` preset) puts
+every model; ``discriminator_kwargs={"spectral_norm": True}`` (in the ``sn`` preset) puts
 spectral normalisation (Miyato et al. 2018) on D's layers instead of BatchNorm.
+
+The recipe uses the networks InfoGAN (Chen et al. 2016) and Lucic et al. (2018) train on
+MNIST: DCGAN's convolutions with one fully connected layer of 1024 units after G's input
+and after D's last convolution. Radford et al.'s networks without it gave FID 98-120 on
+MNIST after 4-5 epochs, with malformed strokes; these gave 21 after 3 (docs/models.md).
+``--preset reference`` trains Radford et al.'s networks and settings.
 """
 
 from ganzoo import ModelRecipe, hookimpl
@@ -23,11 +29,15 @@ DCGAN = ModelRecipe(
         # Radford et al.'s networks and settings: no fully connected layers, batch 64 at 2e-4.
         "reference": {"generator_kwargs": {"hidden": 0}, "discriminator_kwargs": {"hidden": 0},
                       "loss": "non-saturating", "batch_size": 64, "lr": 2e-4},
-        "sn": {"discriminator_kwargs": {"spectral_norm": True}},
-        # SAGAN's self-attention block at 14x14 (16x16) in G and D, its spectral norm in D, TTUR.
-        "attention": {"generator_kwargs": {"attention": True},
-                      "discriminator_kwargs": {"spectral_norm": True, "attention": True},
-                      "loss": "hinge", "lr_d": 4e-4, "lr_g": 1e-4, "betas": (0.0, 0.9)},
+        # Radford et al.'s networks with spectral norm in D instead of BatchNorm (the networks
+        # and batch of the data-limited and zoo measurements in docs/models.md).
+        "sn": {"generator_kwargs": {"hidden": 0}, "discriminator_kwargs": {"hidden": 0, "spectral_norm": True},
+               "loss": "non-saturating", "batch_size": 64, "lr": 2e-4},
+        # SAGAN's self-attention block at 14x14 (16x16) in Radford et al.'s G and D, spectral
+        # norm in D, TTUR.
+        "attention": {"generator_kwargs": {"hidden": 0, "attention": True},
+                      "discriminator_kwargs": {"hidden": 0, "spectral_norm": True, "attention": True},
+                      "loss": "hinge", "batch_size": 64, "lr_d": 4e-4, "lr_g": 1e-4, "betas": (0.0, 0.9)},
     },
     description="Radford et al. 2016: transposed-convolution G, strided-convolution D (28x28 and 32x32)",
     reference="https://arxiv.org/abs/1511.06434",
