@@ -13,7 +13,8 @@ Everything is measured in this one process, on this machine, one after the other
    epochs (reference, ganzoo, reference, ...): the median of the per-round ratios
    (``--models`` picks the rows; ``dcgan``, batch 64, is not in the default set: its
    reference runs another architecture at 32x32, so only its time per iteration at the
-   same batch size compares, see ``reference_loops.py``);
+   same batch size compares, see ``reference_loops.py``; its rows are ganzoo's
+   ``--preset reference``, Radford et al.'s networks, and the recipe's larger ones);
 2. at batch 512, the FLOP rate of ganzoo's GAN training iteration (FLOPs counted by
    ``torch.utils.flop_counter``, divided by the measured time) as a fraction of the FLOP
    rate of a large fp32 ``torch.matmul`` on the same device, in alternating rounds (and
@@ -49,7 +50,7 @@ from ganzoo.training import Trainer  # noqa: E402
 LOOPS: dict[str, list[tuple[str, int, str | None]]] = {
     "gan": [("gan", 96, "reference"), ("gan", 96, None)],
     "cgan": [("cgan", 64, None)],
-    "dcgan": [("dcgan", 64, None)],
+    "dcgan": [("dcgan", 64, "reference"), ("dcgan", 64, None)],
 }
 
 
