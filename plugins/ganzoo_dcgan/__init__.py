@@ -20,7 +20,7 @@ DCGAN = ModelRecipe(
     discriminator="dcgan",
     loss="least-squares",
     conditioning="none",
-    hyperparameters={"epochs": 6, "batch_size": 128, "lr": 4e-4, "betas": (0.5, 0.999), "z_dim": 100, "ema": True},
+    hyperparameters={"epochs": 5, "batch_size": 128, "lr": 4e-4, "betas": (0.5, 0.999), "z_dim": 100, "ema": True},
     # InfoGAN's MNIST networks (Chen et al. 2016, used for MNIST by Lucic et al. 2018): a
     # fully connected layer of 1024 after G's input and after D's last convolution.
     generator_kwargs={"hidden": 1024},
