@@ -5,6 +5,9 @@ convolutions (kernel 4, stride 2) halving the channels and doubling the size, Ba
 ReLU between, Tanh at the end. D: strided convolutions (kernel 4, stride 2) doubling the
 channels and halving the size, LeakyReLU 0.2, BatchNorm after all but the first (or
 spectral norm on every layer instead); its features are the flattened last map.
+``hidden=N`` adds InfoGAN's fully connected layer of N units after G's input and after D's
+last convolution (BatchNorm, ReLU / LeakyReLU), which the recipe uses;
+``minibatch_std=True`` gives D's flattened map one more feature, the batch's spread.
 
 Every weight starts from N(0, 0.02) and BatchNorm's scale from N(1, 0.02), as in the paper
 (section 4). PyTorch's default initialisation is not a neutral substitute here: it scales
