@@ -29,6 +29,10 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("GANZOO_THREADS", raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    # This process's registration starts unused here, whatever an earlier test of the
+    # process left open (a budget still registered elsewhere made these tests flaky).
+    for name, value in (("pid", None), ("users", 0), ("path", None)):
+        monkeypatch.setattr(threads_module._Registration, name, value)
     before = torch.get_num_threads()
     yield tmp_path / "cache" / "live-runs"
     torch.set_num_threads(before)
