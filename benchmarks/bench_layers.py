@@ -86,6 +86,8 @@ def iteration_times(model: str, batch_size: int, preset: str | None, root: str, 
                 for _ in range(10):
                     trainer.train_iteration(batches)
                 times.append((time.perf_counter() - start) / 10 * 1e3)
+        for trainer, _, _ in streams:
+            trainer.close()
     return statistics.median(streams[0][2]), statistics.median(streams[1][2])
 
 

@@ -176,6 +176,8 @@ def roofline_fraction(root: str, batch_size: int, iterations: int, preset: str |
                 trainer.train_iteration(stream)
             sync(trainer.device)
             rates.append(flops * per_round / (time.perf_counter() - start))
+        eager.close()
+        trainer.close()
     fractions = sorted(rate / peak for rate, peak in zip(rates, peaks))
     return {
         "flops": flops, "step_seconds": flops / statistics.median(rates), "rate": statistics.median(rates),

@@ -100,6 +100,7 @@ def test_acgan_adds_the_classification_terms_to_both_losses(synthetic_root, tmp_
     parts.loss.generator_loss = record("adv_g", adv_g)
     batches = trainer.batches.iterate(trainer._epoch_order())
     metrics = trainer.train_iteration(batches)
+    trainer.close()
 
     assert len(calls["aux"]) == 3  # real and fake in D's step, fake in G's step
     (real_classes, real_labels), (fake_classes, fake_labels), (g_classes, g_labels) = (c[0] for c in calls["aux"])

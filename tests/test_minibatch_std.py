@@ -41,8 +41,8 @@ def test_the_mlp_discriminator_options_and_what_the_engine_makes_of_them(synthet
     config = resolve_config(ganzoo.get_zoo(), "gan", "mnist", data_root=str(synthetic_root), device="cpu",
                             regularizers=["r1"])
     config.discriminator_kwargs = {"minibatch_std": True}
-    trainer = Trainer(config, tmp_path / "run")
-    assert not trainer.parts.joint_forward
+    with Trainer(config, tmp_path / "run") as trainer:
+        assert not trainer.parts.joint_forward
     config = resolve_config(ganzoo.get_zoo(), "dcgan", "mnist", data_root=str(synthetic_root), device="cpu",
                             regularizers=["r1"])
     with pytest.raises(ganzoo.errors.ConfigError, match="has BatchNorm2d, which mixes the samples"):

@@ -241,3 +241,20 @@ def test_training_follows_the_other_runs(folder, sleeper, synthetic_root, tmp_pa
                  **{**QUICK, "limit_batches": 6})
     assert seen[0] == (1, 2) and (3, 2) in seen and seen[-1] == (6, 1), seen
     assert torch.get_num_threads() == before  # given back after training
+
+
+def test_a_trainer_that_never_fits_gives_its_registration_back_on_close(folder, synthetic_root, tmp_path):
+    """Benchmarks and tests build a Trainer only to call train_iteration: closing it (or
+    leaving its ``with`` block) removes this process's live-run file at once, instead of
+    whenever the garbage collector gets to the trainer (a leak that made later tests flaky)."""
+    from ganzoo.config import resolve_config
+    from ganzoo.training import Trainer
+
+    config = resolve_config(ganzoo.get_zoo(), "gan", "mnist", data_root=str(synthetic_root), device="cpu")
+    own_file = folder / f"{threads_module._host()}-{os.getpid()}.json"
+    with Trainer(config, tmp_path / "run") as trainer:
+        assert own_file.exists() and threads_module._Registration.users == 1
+    assert not own_file.exists() and threads_module._Registration.users == 0
+    with ThreadBudget(None, cores=2):  # another run of this process registers...
+        trainer.close()  # ...and closing the trainer again does not release that one's
+        assert own_file.exists() and threads_module._Registration.users == 1

@@ -80,7 +80,7 @@ class Trainer:
         # CPU threads: set now (data and models are built with them), given back by fit().
         self.thread_budget = ThreadBudget(config.threads)
         config.threads_at_start = self.thread_budget.open()
-        weakref.finalize(self, self.thread_budget.close)  # a trainer that never fits
+        weakref.finalize(self, self.thread_budget.close)  # a trainer that never fits nor closes
         try:
             self._build(config, resume_from, dist)
         except BaseException:
@@ -128,6 +128,18 @@ class Trainer:
         self.run = Run(self)
         # Lifecycle hooks (and make_run_plugins) only from fit(): the run directory is final then.
         self.hooks = RunHooks(self.run, enabled=False)
+
+    def close(self) -> None:
+        """Give back the CPU threads and the live-run registration taken at construction.
+        :meth:`fit` does it when it ends; a trainer used only for :meth:`train_iteration`
+        (benchmarks, tests) calls this, or is used as a context manager. Idempotent."""
+        self.thread_budget.close()
+
+    def __enter__(self) -> "Trainer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     # What the rest of ganzoo and its benchmarks reach for.
     generator = property(lambda self: self.parts.generator)
