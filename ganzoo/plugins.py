@@ -33,6 +33,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "core.conditioning": "ganzoo.default_plugins.conditioning",
     "core.datasets": "ganzoo.default_plugins.datasets",
     "core.ema": "ganzoo.default_plugins.ema",
+    "core.lr_decay": "ganzoo.default_plugins.lr_decay",
     "core.tensorboard": "ganzoo.default_plugins.tensorboard",
     "core.profiler": "ganzoo.default_plugins.profiler",
     "core.features": "ganzoo.default_plugins.features",

@@ -24,6 +24,7 @@ class Run:
         epoch: epochs completed (0 before the first ends; ``on_epoch_end`` gets 1 after it).
         step: iterations completed over the whole run (``on_step_end`` gets 1 after the first).
         iteration_in_epoch: iterations completed in the epoch in progress.
+        iterations_per_epoch: iterations in one epoch (``config.epochs`` times this is the run's).
         generator, discriminator: G and D (``nn.Module``).
         optimizer_g, optimizer_d: their optimizers (also ``opt_g``, ``opt_d``).
         objective: the objective instance (``--objective``).
@@ -45,6 +46,7 @@ class Run:
     epoch = property(lambda self: self._trainer.epoch)
     step = property(lambda self: self._trainer.step)
     iteration_in_epoch = property(lambda self: self._trainer.iteration_in_epoch)
+    iterations_per_epoch = property(lambda self: self._trainer.iterations_per_epoch())
     generator = property(lambda self: self._trainer.parts.generator)
     discriminator = property(lambda self: self._trainer.parts.discriminator)
     optimizer_g = opt_g = property(lambda self: self._trainer.parts.optimizer_g)
