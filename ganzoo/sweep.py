@@ -33,6 +33,7 @@ training time. A failed run is reported by name with the end of its log
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -175,6 +176,24 @@ def _checked(sweep: Sweep) -> Sweep:
             raise ConfigError(f"configuration {c.name!r} sets {'seed' if 'seed' in c.options else 'out'}: "
                               "the sweep sets both (--seeds, --out)")
     return sweep
+
+
+def select(sweep: Sweep, patterns: Iterable[str]) -> Sweep:
+    """Keep the configurations whose name matches one of ``patterns`` (fnmatch: ``gan-r*``),
+    and the sweep's baseline, which the others are compared with. A pattern that matches no
+    configuration is a :class:`ConfigError` naming the ones there are."""
+    import fnmatch
+
+    names = [c.name for c in sweep.configurations]
+    patterns = [p.strip() for p in patterns if p.strip()]
+    if not patterns:
+        raise ConfigError("--only needs at least one configuration name")
+    for pattern in patterns:
+        if not fnmatch.filter(names, pattern):
+            raise ConfigError(f"--only: no configuration matches {pattern!r}; the sweep has: {', '.join(names)}")
+    kept = [c for c in sweep.configurations
+            if c.name == sweep.baseline or any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]
+    return dataclasses.replace(sweep, configurations=kept)
 
 
 # --- running ------------------------------------------------------------------------

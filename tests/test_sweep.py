@@ -146,3 +146,26 @@ def test_a_toml_pair_reaches_ganzoo_run_as_one_option(tmp_path):
     argv = from_toml(grid, tmp_path / "out").configurations[0].run_args()
     context = cli.commands["run"].make_context("run", argv)
     assert tuple(context.params["betas"]) == (0.5, 0.9)
+
+
+def test_only_keeps_the_named_configurations_and_the_baseline(tmp_path):
+    from pathlib import Path
+
+    from ganzoo.errors import ConfigError
+    from ganzoo.sweep import Configuration, Sweep, select
+
+    grid = Sweep([Configuration(name, "gan", {}) for name in ("gan", "gan-r1", "gan-r2", "sngan", "sagan")], [0],
+                 Path(tmp_path), baseline="gan")
+    assert [c.name for c in select(grid, ["gan-r*"]).configurations] == ["gan", "gan-r1", "gan-r2"]
+    assert [c.name for c in select(grid, ["sagan", " sngan"]).configurations] == ["gan", "sngan", "sagan"]
+    assert [c.name for c in grid.configurations] == ["gan", "gan-r1", "gan-r2", "sngan", "sagan"]  # a copy
+    with pytest.raises(ConfigError, match=r"no configuration matches 'wgan'; the sweep has: gan, gan-r1"):
+        select(grid, ["gan-r1", "wgan"])
+
+
+def test_only_with_a_name_the_grid_lacks_is_one_line_and_trains_nothing(synthetic_root, tmp_path, capsys):
+    grid = tmp_path / "grid.toml"
+    grid.write_text(f'[sweep]\nset = {{ data_root = "{synthetic_root}" }}\n[[runs]]\nname = "plain"\nmodel = "gan"\n')
+    code, _, err = sweep(capsys, "--file", str(grid), "--out", str(tmp_path / "sweep"), "--only", "plian")
+    assert code == 2 and "--only: no configuration matches 'plian'; the sweep has: plain" in err
+    assert "Traceback" not in err and not (tmp_path / "sweep").exists()

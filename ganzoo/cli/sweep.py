@@ -28,13 +28,16 @@ from ganzoo.cli.app import RegistryName, cli, console, err_console
               help="Folder of the runs and summary.md. [default: runs/sweep, or the file's out]")
 @click.option("--eval-n", type=click.IntRange(min=2), help="Samples per run for ganzoo eval. [10000]")
 @click.option("--no-eval", is_flag=True, help="Train only; no evaluation and no summary metrics.")
+@click.option("--only", metavar="NAME[,NAME...]",
+              help="Only these configurations (names or patterns: gan-r*), and the grid's baseline.")
 def sweep(grid_file: Path | None, models: tuple[str, ...], settings: tuple[str, ...], dataset: str, seeds: str,
-          parallel: int, out: Path | None, eval_n: int | None, no_eval: bool) -> None:
+          parallel: int, out: Path | None, eval_n: int | None, no_eval: bool, only: str | None) -> None:
     """Train a grid of runs, evaluate them, and summarise each configuration as mean ± std over seeds.
 
     \b
     ganzoo sweep --model gan --set loss=hinge,least-squares --set epochs=5 --seeds 0,1,2
     ganzoo sweep --file grid.toml --parallel 2
+    ganzoo sweep --file grid.toml --only 'gan-r*'
 
     Runs go to OUT/CONFIGURATION-sSEED; finished runs are skipped and interrupted ones
     resumed, so the same command continues a sweep. Writes OUT/summary.md and summary.json.
@@ -58,6 +61,8 @@ def sweep(grid_file: Path | None, models: tuple[str, ...], settings: tuple[str, 
         plan = sweeps.from_command_line(models, settings, dataset, seed_list, out or Path("runs/sweep"), parallel, {})
     if eval_n is not None:
         plan.eval_options["n"] = eval_n
+    if only is not None:
+        plan = sweeps.select(plan, only.split(","))
     runs = len(plan.jobs())
     console.print(f"sweep: {len(plan.configurations)} configuration{'s' * (len(plan.configurations) != 1)} x "
                   f"{len(plan.seeds)} seed{'s' * (len(plan.seeds) != 1)} = {runs} run{'s' * (runs != 1)}, "
