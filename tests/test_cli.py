@@ -431,7 +431,7 @@ def test_list_models_with_one_exact_name_shows_its_recipe_and_presets(capsys):
     assert code == 0
     settings = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines()
                 if line.count("│") >= 4 and line.split("│")[1].strip()}
-    assert settings["epochs"] == "17" and settings["batch_size"] == "128" and settings["lr"] == "0.0004"
+    assert settings["epochs"] == "12" and settings["batch_size"] == "128" and settings["lr"] == "0.0004"
     assert settings["betas"] == "0.5, 0.999" and settings["d_steps"] == "1" and settings["z_dim"] == "100"
     assert settings["ema"] == "on" and settings["ema_decay"] == "0.999"
     assert "activation='leaky_relu'" in out and "dropout=0.4" in out  # generator_kwargs, discriminator_kwargs
