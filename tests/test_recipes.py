@@ -58,3 +58,12 @@ def test_list_models_shows_the_settings_per_loss(ganzoo_plugin, capsys):
     out = capsys.readouterr().out
     assert "per loss" in out and "hinge" in out and "d_steps = 2" in out and "betas = 0.0, 0.9" in out
     assert "discriminator_kwargs.dropout = 0.2" in out
+
+
+def test_the_gan_recipe_gives_its_10_minute_losses_more_epochs_and_its_reference_keeps_20():
+    zoo = ganzoo.get_zoo()
+    epochs = {loss: resolve_config(zoo, "gan", "mnist", loss=loss).epochs
+              for loss in ("least-squares", "non-saturating", "hinge", "wasserstein-gp")}
+    assert epochs == {"least-squares": 12, "non-saturating": 17, "hinge": 17, "wasserstein-gp": 20}
+    assert resolve_config(zoo, "gan", "mnist").epochs == 12  # the default loss, least squares
+    assert resolve_config(zoo, "gan", "mnist", preset="reference").epochs == 20  # its loss is non-saturating
