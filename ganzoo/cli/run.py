@@ -74,7 +74,7 @@ def _plugin_options() -> list[click.Parameter]:
 @click.option("--dataset", "-d", type=RegistryName("datasets"), default="mnist", show_default=True,
               help="Dataset to train on (see 'ganzoo list datasets').")
 @click.option("--epochs", type=click.IntRange(min=1),
-              help="Passes over the training set. [default: the model's recipe: 12 for gan (17 with --loss non-saturating or hinge), 20 for cgan and acgan, 5 for dcgan]")
+              help="Passes over the training set. [default: the model's recipe: 12 for gan, 20 for cgan and acgan, 5 for dcgan; a loss may set its own (17 for gan's non-saturating and hinge; 'ganzoo list models NAME')]")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Real images per discriminator step.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate of G and D.")
 @click.option("--lr-d", type=click.FloatRange(min=0, min_open=True), help="D's own learning rate (TTUR). [default: --lr]")
