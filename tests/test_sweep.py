@@ -117,7 +117,9 @@ def test_the_summary_compares_each_configuration_with_the_baseline():
 
     rows = [row("base", [50.0, 52.0, 51.0]), row("better", [30.0, 31.0, 29.5]), row("same", [49.0, 53.0, 51.5]),
             row("one-seed", [10.0])]
-    sweeps._compare_with_baseline(rows, "base")
+    from ganzoo.sweep_summary import _compare_with_baseline
+
+    _compare_with_baseline(rows, "base")
     verdicts = {r["name"]: r.get("vs_baseline", {}).get("verdict") for r in rows}
     assert verdicts == {"base": None, "better": "better", "same": "within the spread",
                         "one-seed": "untested: fewer than 2 seeds, or no spread"}
