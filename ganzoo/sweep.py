@@ -187,7 +187,7 @@ def select(sweep: Sweep, patterns: Iterable[str]) -> Sweep:
     if not patterns:
         raise ConfigError("--only needs at least one configuration name")
     for pattern in patterns:
-        if not fnmatch.filter(names, pattern):
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
             raise ConfigError(f"--only: no configuration matches {pattern!r}; the sweep has: {', '.join(names)}")
     kept = [c for c in sweep.configurations
             if c.name == sweep.baseline or any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]

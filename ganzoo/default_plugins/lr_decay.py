@@ -45,18 +45,19 @@ class LinearDecay:
     def __init__(self, fraction: float) -> None:
         self.fraction = fraction
 
+    @staticmethod
+    def _groups(run):
+        return [group for optimizer in (run.optimizer_g, run.optimizer_d) for group in optimizer.param_groups]
+
     def _set(self, run) -> None:
-        total = run.config.epochs * run.iterations_per_epoch
-        factor = decay_factor(run.step, total, self.fraction)
-        for optimizer in (run.optimizer_g, run.optimizer_d):
-            for group in optimizer.param_groups:
-                group["lr"] = group["initial_lr"] * factor
+        factor = decay_factor(run.step, run.config.epochs * run.iterations_per_epoch, self.fraction)
+        for group in self._groups(run):
+            group["lr"] = group["initial_lr"] * factor
 
     @hookimpl
     def on_train_start(self, run):
-        for optimizer in (run.optimizer_g, run.optimizer_d):
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])  # a resumed optimizer brings its own
+        for group in self._groups(run):
+            group.setdefault("initial_lr", group["lr"])  # a resumed optimizer brings its own
         self._set(run)
 
     @hookimpl
