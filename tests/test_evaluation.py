@@ -544,7 +544,7 @@ def _decoded_images(page):
 
 def test_eval_writes_report_html_with_grids_curves_and_the_metric_texts(tiny_runs, capsys, tmp_path):
     pytest.importorskip("matplotlib")
-    from ganzoo.evaluation.metrics import RESULTS
+    from ganzoo.evaluation.metric_info import RESULTS
 
     code, out, err = run_cli(capsys, "eval", tiny_runs["gan"], tiny_runs["cgan"], "--n", 200, "--out", tmp_path / "both")
     assert code == 0, err

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganzoo.evaluation.groups import ALPHA, Comparison, Group, GroupStat
-from ganzoo.evaluation.metrics import IS_SPLITS, KID_SUBSETS, RESULTS
+from ganzoo.evaluation.metric_info import RESULTS
+from ganzoo.evaluation.metrics import IS_SPLITS, KID_SUBSETS
 from ganzoo.evaluation.results import EvalReport, RunEvaluation
 
 # metric of --metrics -> the metrics.json keys it produces, in row order
