@@ -10,7 +10,8 @@ from PIL import Image
 
 import ganzoo
 from ganzoo.cli import main
-from ganzoo.sampling import interpolate, sample, slerp
+from ganzoo.latent_walks import interpolate, slerp
+from ganzoo.sampling import sample
 
 TILE = 28 + 2  # torchvision's grid: 2 pixels of padding before every tile, and 2 at the end
 

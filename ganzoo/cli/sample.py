@@ -51,7 +51,7 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, in
             if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE:
                 raise click.UsageError(f"--{option} does not apply to --traverse (its grid is one row per categorical "
                                        "code and --steps columns)")
-        from ganzoo.sampling import traversal_to_file
+        from ganzoo.latent_walks import traversal_to_file
 
         steps = 10 if steps is None else steps
         path = traversal_to_file(run, out, traverse, steps=steps, seed=seed, device=device, overwrite=overwrite, ema=ema)
@@ -71,7 +71,7 @@ def sample(run: Path, n: int, label: str | None, seed: int, nrow: int | None, in
         if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE:
             raise click.UsageError(f"--{option} does not apply to --interpolate (the strip is --steps images "
                                    "from the noise of SEED_A to that of SEED_B)")
-    from ganzoo.sampling import interpolation_to_file
+    from ganzoo.latent_walks import interpolation_to_file
 
     seed_a, seed_b = interpolate
     steps = 10 if steps is None else steps
