@@ -175,3 +175,63 @@ def test_quality_does_not_judge_budgets_of_runs_that_shared_the_machine():
     text, met = quality.table([entry], {"configurations": [row]}, judged=True, budgets_judged=False)
     assert met and "| yes (budget not judged) |" in text
     assert not quality.table([entry], {"configurations": [row]}, judged=True)[1]
+
+
+def test_the_zoo_grids_hold_every_entry_of_the_zoo_against_the_plain_gan():
+    """docs/models.md's zoo tables come from these grids: each new model, objective,
+    regularizer, augmentation and conditioning strategy has a row, every grid compares with
+    the plain non-saturating gan over 3 seeds, and one budget holds within a grid."""
+    zoo = load("zoo")
+    from ganzoo.sweep import from_toml
+
+    sweeps = [from_toml(grid, None) for grid in zoo.DEFAULT_GRIDS]
+    configurations = [c for sweep in sweeps for c in sweep.configurations]
+    assert {c.model for c in configurations} >= {"gan", "wgan", "infogan", "sngan", "sagan", "dcgan"}
+    options = [c.options for c in configurations]
+    assert {o.get("objective") for o in options} >= {"rasgan", "ralsgan"}
+    assert {o.get("regularizer") for o in options} >= {"r1", "r2", "lecam"}
+    assert any(o.get("augment") for o in options)
+    assert any(o.get("conditioning") == "cbn-projection" for o in options)
+    assert any(o.get("preset") == "attention" for o in options)
+    for sweep in sweeps:
+        baseline = next(c for c in sweep.configurations if c.name == sweep.baseline)
+        assert (baseline.model, baseline.options.get("loss")) == ("gan", "non-saturating")
+        assert sweep.seeds == [0, 1, 2]
+        assert len({c.options["epochs"] for c in sweep.configurations}) == 1
+    assert len({sweep.out for sweep in sweeps}) == len(sweeps)  # no grid overwrites another's runs
+
+
+def test_zoo_prints_one_table_per_grid_and_lists_what_is_done(synthetic_root, tmp_path, capsys):
+    zoo = load("zoo")
+    grids = []
+    for name, runs in (("mlp", [("gan", ""), ("gan-r1", 'set = { regularizer = "r1" }')]), ("conv", [("gan", "")])):
+        grid = tmp_path / f"{name}.toml"
+        entries = "\n".join(f'[[runs]]\nname = "{run}"\nmodel = "gan"\n{extra}\n' for run, extra in runs)
+        grid.write_text(f"""
+[sweep]
+seeds = [0]
+parallel = 2
+out = "{tmp_path / name}"
+set = {{ epochs = 1, limit_batches = 2, batch_size = 16, device = "cpu", data_root = "{synthetic_root}" }}
+eval = {{ n = 100 }}
+baseline = "gan"
+
+{entries}""")
+        grids.append(grid)
+    arguments = [part for grid in grids for part in ("--grid", str(grid))]
+    assert zoo.main([*arguments, "--list"]) == 0
+    assert capsys.readouterr().out.count("s0:new") == 3
+    code = zoo.main(arguments)
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "### mlp.toml" in printed.out and "### conv.toml" in printed.out
+    assert "| gan-r1 | 1 |" in printed.out and "(baseline)" in printed.out
+    assert zoo.main([*arguments, "--list"]) == 0
+    assert capsys.readouterr().out.count("s0:done") == 3
+
+
+def test_zoo_with_a_missing_grid_is_one_line(tmp_path, capsys):
+    zoo = load("zoo")
+    assert zoo.main(["--grid", str(tmp_path / "nope.toml"), "--list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --grid") and "nope.toml" in err and len(err.strip().splitlines()) == 1
