@@ -34,14 +34,14 @@ def describe(grid: Path) -> str:
     sweep = from_toml(grid, None)
     lines = [f"{grid.name}: {len(sweep.configurations)} configurations x {len(sweep.seeds)} seeds -> {sweep.out} "
              f"(baseline {sweep.baseline})"]
+    jobs = sweep.jobs()  # (configuration, seed, run directory): the sweep's own naming of the runs
     for configuration in sweep.configurations:
         epochs = configuration.options.get("epochs")
-        states = [run_state(sweep.out / f"{configuration.name}-s{seed}", int(epochs) if epochs is not None else None)
-                  for seed in sweep.seeds]
+        states = [f"s{seed}:{run_state(run_dir, int(epochs) if epochs is not None else None)}"
+                  for job, seed, run_dir in jobs if job is configuration]
         options = " ".join(f"{key}={value}" for key, value in configuration.options.items()
                            if key not in ("dataset", "data_root"))
-        lines.append(f"  {configuration.name:<22} {configuration.model:<8} {options:<56} "
-                     + " ".join(f"s{seed}:{state}" for seed, state in zip(sweep.seeds, states)))
+        lines.append(f"  {configuration.name:<22} {configuration.model:<8} {options:<56} " + " ".join(states))
     return "\n".join(lines)
 
 
