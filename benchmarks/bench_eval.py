@@ -98,7 +98,7 @@ def calibrate(args: argparse.Namespace) -> None:
     from ganzoo.evaluation.extractors import ClassifierExtractor
     from ganzoo.evaluation.frechet import Moments, bootstrap_fid, frechet_distance
     from ganzoo.evaluation.manifold import manifold_metrics
-    from ganzoo.evaluation.metrics import RealReference
+    from ganzoo.evaluation.reference import RealReference
 
     extractor = ClassifierExtractor("mnist").eval()
 

@@ -11,7 +11,8 @@ import torch
 import ganzoo
 from ganzoo.data import open_split
 from ganzoo.evaluation import pipeline
-from ganzoo.evaluation.metrics import DEFAULT_METRICS, METRICS, mifid, nearest_training
+from ganzoo.evaluation.memorization import mifid, nearest_training
+from ganzoo.evaluation.metrics import DEFAULT_METRICS, METRICS
 
 
 @pytest.fixture(autouse=True)

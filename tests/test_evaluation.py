@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from conftest import synthetic_digits  # tests/ is on sys.path (pytest's rootdir conftest)
+
 from scipy import linalg
 
 import ganzoo
@@ -31,8 +33,6 @@ from ganzoo.evaluation.metrics import (
     inception_score,
 )
 from ganzoo.evaluation.sources import generated_batches
-
-from conftest import synthetic_digits  # tests/ is on sys.path (pytest's rootdir conftest)
 
 MNIST_TRAIN_BYTES = 16 + 60000 * 28 * 28  # the real file's size; the synthetic one is smaller
 
@@ -389,7 +389,8 @@ def test_intra_class_fid_per_class_names_the_weakest_class(tiny_runs, capsys, tm
 
 
 def test_intra_class_fid_is_the_fid_of_each_class_against_its_real_images():
-    from ganzoo.evaluation.metrics import RealReference, SampleMetrics
+    from ganzoo.evaluation.metrics import SampleMetrics
+    from ganzoo.evaluation.reference import RealReference
 
     g = torch.Generator().manual_seed(0)
     real = torch.randn(600, 8, generator=g)

@@ -16,11 +16,11 @@ from ganzoo.evaluation.classifier import sha256_file
 from ganzoo.evaluation.extractors import FeatureExtractor
 from ganzoo.evaluation.metrics import (
     MEMORIZATION_PANEL,
-    RealReference,
     SampleMetrics,
     inception_score,
 )
 from ganzoo.evaluation.plan import Extractors, Plan
+from ganzoo.evaluation.reference import RealReference
 from ganzoo.evaluation.results import REAL_SPLIT, RunEvaluation
 from ganzoo.evaluation.sources import (
     dataset_fingerprint,

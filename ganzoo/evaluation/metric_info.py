@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ganzoo.evaluation.memorization import MIFID_EPS
 from ganzoo.evaluation.metrics import (
     COVERAGE_FRACTION,
     IS_SPLITS,
     KID_SUBSET_SIZE,
     KID_SUBSETS,
-    MIFID_EPS,
 )
 
 

@@ -10,7 +10,7 @@ sampling are torchmetrics' own. Everything accumulates on the evaluation device;
 copies to the host are the final numbers.
 
 What the real side of the metrics needs (the features, FID's moments for the bootstrap,
-the k-NN radii of the real subset) is a :class:`RealReference`, built once per extractor and
+the k-NN radii of the real subset) is a :class:`~ganzoo.evaluation.reference.RealReference`, built once per extractor and
 shared by every run of an evaluation.
 """
 
@@ -25,12 +25,11 @@ from torch import nn
 
 from ganzoo.evaluation.frechet import Moments, bootstrap_fid, frechet_distance
 from ganzoo.evaluation.manifold import (
-    DC_K,
-    PR_K,
-    kth_neighbour_radii,
     manifold_metrics,
     subsample,
 )
+from ganzoo.evaluation.memorization import mifid, nearest_training
+from ganzoo.evaluation.reference import RealReference, metric_device
 
 T = TypeVar("T")
 
@@ -48,16 +47,10 @@ DEFAULT_METRICS = tuple(m for m in METRICS if m not in OPT_IN)
 # the class coverage, as it always was).
 METRIC_ALIASES = {"precision": "pr", "recall": "pr", "density": "dc", "knn-coverage": "dc", "knn_coverage": "dc",
                   "intra-class-fid": "icfid", "mifid": "memorization"}
-# MiFID's threshold on the memorization distance (torchmetrics' cosine_distance_eps default,
-# Bai et al. 2021's Kaggle competition): a mean cosine distance at or above it is not penalised.
-MIFID_EPS = 0.1
 # Samples shown beside their nearest training images in report.html.
 MEMORIZATION_PANEL = 8
 # Bootstrap resamples of the generated set behind the ± of FID and the k-NN metrics.
 BOOTSTRAP = 20
-# Fixed seed of the real subset the k-NN metrics use when the test split has more images
-# than --n: every run and every --seed at one n meets the same real images.
-REAL_SUBSET_SEED = 0
 KID_SUBSETS = 100
 KID_SUBSET_SIZE = 1000
 IS_SPLITS = 10
@@ -74,11 +67,6 @@ class PassThrough(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return features
-
-
-def metric_device(device: torch.device) -> torch.device:
-    """FID accumulates in float64, which MPS lacks: use the CPU there, the device elsewhere."""
-    return torch.device("cpu") if device.type == "mps" else device
 
 
 def _quiet(factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -112,104 +100,6 @@ def class_distance(fake_counts: torch.Tensor, real_counts: torch.Tensor) -> tupl
     real = real_counts.double().to(fake.device) / real_counts.sum().clamp(min=1)
     covered = int(((fake >= COVERAGE_FRACTION * real) & (real > 0)).sum())
     return covered, float(0.5 * (fake - real).abs().sum())
-
-
-# Generated (or test) features compared with the training features per block: a block's
-# distance matrix is block x training images floats (256 x 60k: 61 MB).
-NEAREST_BLOCK = 256
-
-
-@torch.no_grad()
-def nearest_training(features: torch.Tensor, train: torch.Tensor, *, block: int = NEAREST_BLOCK
-                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Each row of ``features`` against every row of ``train``, two matrix products per block:
-    ``(Euclidean distance to the nearest training row, that row's index, the smallest cosine
-    distance 1 - |cos| to a training row)``. The cosine distance is torchmetrics' MiFID one:
-    rows summing to zero are left out (a sample's distance is NaN; a training row's cosine is
-    taken as 0, distance 1, the largest there is); clamped at 0 against rounding (an exact
-    copy's |cos| can exceed 1, and a negative distance would flip MiFID's sign)."""
-    features, train = features.float(), train.float().to(features.device)
-    train_sq = (train * train).sum(1)
-    unit_train = train / train_sq.sqrt().clamp_min(1e-12).unsqueeze(1)
-    unit_train[train.sum(1) == 0] = 0
-    distances, indices, cosines = [], [], []
-    for start in range(0, len(features), block):
-        chunk = features[start : start + block]
-        # |f - t|^2 = |f|^2 + |t|^2 - 2 f.t: |f|^2 is the row's constant, added after the minimum
-        nearest, index = torch.addmm(train_sq, chunk, train.T, alpha=-2).min(1)
-        distances.append((nearest + (chunk * chunk).sum(1)).clamp_min(0).sqrt())
-        indices.append(index)
-        unit = chunk / chunk.norm(dim=1, keepdim=True).clamp_min(1e-12)
-        cosine = unit @ unit_train.T
-        largest = torch.maximum(cosine.max(1).values, -cosine.min(1).values)
-        smallest = (1 - largest).clamp_min(0)
-        smallest[chunk.sum(1) == 0] = float("nan")
-        cosines.append(smallest)
-    return torch.cat(distances), torch.cat(indices), torch.cat(cosines)
-
-
-def mifid(fid: float, distance: float, *, eps: float = MIFID_EPS) -> float:
-    """torchmetrics' ``_mifid_compute`` on a FID and a memorization distance: the distance
-    counts only below ``eps`` (else 1), and a FID of (nearly) 0 stays 0."""
-    penalty = distance if distance < eps else 1.0
-    return fid / (penalty + 10e-15) if fid > 1e-8 else 0.0
-
-
-class RealReference:
-    """The real side of the feature metrics for one extractor, shared by every run of an
-    evaluation: the held-out split's features, FID's moments (for the bootstrap) and, per
-    sample count, the k-NN metrics' real subset and its radii, each computed once."""
-
-    def __init__(self, features: torch.Tensor, device: torch.device, labels: torch.Tensor | None = None) -> None:
-        self.device = metric_device(device)
-        self.features = features.to(self.device)
-        self.labels = None if labels is None else labels.to(self.device)
-        self._moments: Moments | None = None
-        self._class_moments: dict[int, Moments] = {}
-        self._subsets: dict[int, tuple[torch.Tensor, dict[int, torch.Tensor]]] = {}
-        self.train: torch.Tensor | None = None  # the training split's features (memorization), set by the caller
-        self._test_nearest: tuple[float, float] | None = None
-        self.cas_real: dict[tuple[str, int], float] = {}  # (training split, n) -> CAS of n real images
-
-    def test_nearest(self) -> tuple[float, float]:
-        """The real test images against the training split: the mean Euclidean distance to
-        their nearest training image, and their MiFID memorization distance (a reference)."""
-        if self._test_nearest is None:
-            assert self.train is not None
-            distance, _, cosine = nearest_training(self.features, self.train)
-            self._test_nearest = (float(distance.double().mean()), float(cosine[~cosine.isnan()].double().mean()))
-        return self._test_nearest
-
-    @property
-    def n(self) -> int:
-        return int(self.features.shape[0])
-
-    def moments(self) -> Moments:
-        """Mean, covariance and its square root of the real features (float64), for FID's bootstrap."""
-        if self._moments is None:
-            self._moments = Moments.of(self.features, with_sqrt=True)
-        return self._moments
-
-    def class_moments(self, label: int) -> Moments | None:
-        """FID's moments (with the square root) of the real images of class ``label``;
-        ``None`` when the split has fewer than two of them."""
-        if label not in self._class_moments:
-            chosen = self.features[self.labels == label] if self.labels is not None else self.features[:0]
-            if len(chosen) < 2:
-                return None
-            self._class_moments[label] = Moments.of(chosen, with_sqrt=True)
-        return self._class_moments[label]
-
-    def knn_subset(self, n: int) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
-        """``n`` real features (all when the split has no more; else a subset fixed by
-        ``REAL_SUBSET_SEED``) and their squared k-NN radii for PR_K and DC_K."""
-        n = min(n, self.n)
-        if n not in self._subsets:
-            index = subsample(self.n, n, seed=REAL_SUBSET_SEED)
-            real = self.features if index is None else self.features[index.to(self.device)]
-            radii = kth_neighbour_radii((real - real.mean(0, keepdim=True)).float(), (PR_K, DC_K))
-            self._subsets[n] = (real, radii)
-        return self._subsets[n]
 
 
 def _std(values: list[float]) -> float:

@@ -33,9 +33,9 @@ from ganzoo.evaluation.metrics import (
     DEFAULT_METRICS,
     METRIC_ALIASES,
     METRICS,
-    RealReference,
 )
 from ganzoo.evaluation.plan import Extractors, Plan
+from ganzoo.evaluation.reference import RealReference
 from ganzoo.evaluation.results import EvalReport
 from ganzoo.evaluation.sources import dataset_fingerprint
 from ganzoo.rundir import check_folder_can_be_made
